@@ -1,0 +1,330 @@
+"""Figures that several pages share: the mix timeline, allocated against delivered
+therapy, and the clinic's weekly demand. Totals are computed by the database
+(aggregates), never by a query per row.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
+
+from plans.models import (
+    Discipline,
+    Mix,
+    PlanStage,
+    RehabPlan,
+    SessionAllocation,
+    TherapySession,
+)
+from rehab.models import ROLE_OF_DISCIPLINE, User
+
+DISCIPLINES = (Discipline.PT, Discipline.OT)
+# Delivered under this share of allocated therapy needs the physician's look.
+LOW_ADHERENCE_PERCENT = 75
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    """The Monday of the week a day falls in."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+# --- The mix over a plan's stages -----------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    stage: PlanStage
+    starts: datetime.date | None
+    ends: datetime.date | None
+    projected: bool  # dates are expected, not yet lived
+    mix: Mix
+    protocol_mix: Mix
+
+
+def mix_timeline(plan: RehabPlan) -> list[TimelineEntry]:
+    """Every stage of the plan with its dates (actual, or projected from typical
+    durations) and its mix next to the protocol's."""
+    entries = []
+    cursor = None
+    for stage in plan.stages.all():
+        if stage.started_on:
+            starts = stage.started_on
+            if stage.status == PlanStage.Status.DONE:
+                ends = stage.ended_on
+            else:
+                ends = max(stage.expected_end(), starts)
+            projected = stage.status != PlanStage.Status.DONE
+        else:
+            starts = cursor
+            ends = starts + datetime.timedelta(weeks=stage.typical_weeks) if starts else None
+            projected = True
+        cursor = ends or cursor
+        entries.append(
+            TimelineEntry(
+                stage=stage,
+                starts=starts,
+                ends=ends,
+                projected=projected,
+                mix=stage.mix,
+                protocol_mix=stage.protocol_mix,
+            )
+        )
+    return entries
+
+
+def plan_with_stages(queryset=None):
+    """Plans with what their pages read, in a fixed number of queries."""
+    queryset = queryset if queryset is not None else RehabPlan.objects.all()
+    return queryset.select_related(
+        "patient", "diagnosis__condition", "protocol__condition", "lead_physician"
+    ).prefetch_related(
+        Prefetch(
+            "stages",
+            queryset=PlanStage.objects.select_related("protocol_stage").prefetch_related(
+                Prefetch("allocations", queryset=SessionAllocation.objects.select_related("therapist"))
+            ),
+        )
+    )
+
+
+# --- Allocated against delivered ------------------------------------------
+
+
+@dataclass
+class DisciplineWeek:
+    discipline: str
+    allocated_sessions: int = 0
+    allocated_minutes: int = 0
+    delivered_sessions: int = 0
+    delivered_minutes: int = 0
+    missed_sessions: int = 0
+
+    @property
+    def adherence_percent(self) -> int | None:
+        """Delivered (attended) sessions as a share of allocated; None when none were due."""
+        return percent(self.delivered_sessions, self.allocated_sessions)
+
+    @property
+    def label(self) -> str:
+        return Discipline(self.discipline).label
+
+
+@dataclass
+class PlanWeek:
+    week_start: datetime.date
+    disciplines: dict[str, DisciplineWeek] = field(default_factory=dict)
+
+    @property
+    def week_end(self) -> datetime.date:
+        return self.week_start + datetime.timedelta(days=6)
+
+    def __getitem__(self, discipline: str) -> DisciplineWeek:
+        return self.disciplines[discipline]
+
+    @property
+    def total(self) -> DisciplineWeek:
+        total = DisciplineWeek(discipline="")
+        for figures in self.disciplines.values():
+            total.allocated_sessions += figures.allocated_sessions
+            total.allocated_minutes += figures.allocated_minutes
+            total.delivered_sessions += figures.delivered_sessions
+            total.delivered_minutes += figures.delivered_minutes
+            total.missed_sessions += figures.missed_sessions
+        return total
+
+
+def _first_active_day(plan: RehabPlan, start: datetime.date) -> datetime.date | None:
+    end = start + datetime.timedelta(days=6)
+    first = max(start, plan.start_date)
+    last = min(end, plan.end_date) if plan.end_date else end
+    return first if first <= last else None
+
+
+def plan_weeks(plan: RehabPlan, weeks: list[datetime.date]) -> list[PlanWeek]:
+    """Allocated against delivered sessions and minutes per discipline, week by week.
+
+    A week's allocation is the mix of the stage in force on the plan's first day
+    in that week. Delivered means attended; missed counts absences and
+    cancellations. One aggregate query whatever the number of weeks.
+    """
+    if not weeks:
+        return []
+    first, last = min(weeks), max(weeks) + datetime.timedelta(days=6)
+    delivered = (
+        TherapySession.objects.filter(plan=plan, date__range=(first, last))
+        .values("date", "discipline")
+        .annotate(
+            attended=Count("pk", filter=Q(attendance=TherapySession.Attendance.ATTENDED)),
+            minutes=Coalesce(
+                Sum("duration_minutes", filter=Q(attendance=TherapySession.Attendance.ATTENDED)),
+                0,
+            ),
+            missed=Count("pk", filter=~Q(attendance=TherapySession.Attendance.ATTENDED)),
+        )
+    )
+    result = {}
+    for start in weeks:
+        week = PlanWeek(start, {d: DisciplineWeek(discipline=d) for d in DISCIPLINES})
+        day = _first_active_day(plan, start)
+        stage = plan.stage_on(day) if day else None
+        if stage is not None:
+            for discipline in DISCIPLINES:
+                sessions = stage.sessions_per_week(discipline)
+                week[discipline].allocated_sessions = sessions
+                week[discipline].allocated_minutes = sessions * stage.minutes_per_session(
+                    discipline
+                )
+        result[start] = week
+    for row in delivered:
+        figures = result.get(week_start(row["date"]))
+        if figures is None:
+            continue
+        entry = figures[row["discipline"]]
+        entry.delivered_sessions += row["attended"]
+        entry.delivered_minutes += row["minutes"]
+        entry.missed_sessions += row["missed"]
+    return [result[start] for start in weeks]
+
+
+def plan_week(plan: RehabPlan, start: datetime.date) -> PlanWeek:
+    """Allocated against delivered for one week (see `plan_weeks`)."""
+    return plan_weeks(plan, [week_start(start)])[0]
+
+
+def recent_weeks(today: datetime.date, count: int) -> list[datetime.date]:
+    this_week = week_start(today)
+    return [this_week - datetime.timedelta(weeks=n) for n in range(count - 1, -1, -1)]
+
+
+# --- The clinic's demand --------------------------------------------------
+
+
+@dataclass
+class DisciplineDemand:
+    discipline: str
+    sessions: int
+    minutes: int
+    plans: int
+    unallocated_plans: int
+    therapists: int
+
+    @property
+    def label(self) -> str:
+        return Discipline(self.discipline).label
+
+    @property
+    def sessions_per_therapist(self) -> float | None:
+        return round(self.sessions / self.therapists, 1) if self.therapists else None
+
+    @property
+    def hours_per_therapist(self) -> float | None:
+        return round(self.minutes / 60 / self.therapists, 1) if self.therapists else None
+
+
+def stages_in_force_on(day: datetime.date):
+    """Plan stages in force on a day, of plans that were running that day (SQL)."""
+    return PlanStage.objects.filter(
+        Q(started_on__lte=day),
+        Q(ended_on__isnull=True) | Q(ended_on__gt=day),
+        Q(plan__start_date__lte=day),
+        Q(plan__status=RehabPlan.Status.ACTIVE)
+        | Q(
+            plan__status__in=[RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED],
+            plan__end_date__gt=day,
+        ),
+    )
+
+
+def clinic_demand(week: datetime.date) -> dict[str, DisciplineDemand]:
+    """PT and OT sessions and minutes allocated across running plans in a week,
+    against the active therapists of each discipline. Two aggregate queries."""
+    monday = week_start(week)
+    rows = (
+        SessionAllocation.objects.filter(
+            plan_stage__in=stages_in_force_on(monday), sessions_per_week__gt=0
+        )
+        .values("discipline")
+        .annotate(
+            sessions=Sum("sessions_per_week"),
+            minutes=Sum(F("sessions_per_week") * F("minutes_per_session")),
+            plans=Count("plan_stage__plan", distinct=True),
+            unallocated=Count("pk", filter=Q(therapist__isnull=True)),
+        )
+    )
+    by_discipline = {row["discipline"]: row for row in rows}
+    therapist_counts = dict(
+        User.objects.filter(is_active=True, groups__name__in=ROLE_OF_DISCIPLINE.values())
+        .values_list("groups__name")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    demand = {}
+    for discipline in DISCIPLINES:
+        row = by_discipline.get(discipline, {})
+        demand[discipline] = DisciplineDemand(
+            discipline=discipline,
+            sessions=row.get("sessions") or 0,
+            minutes=row.get("minutes") or 0,
+            plans=row.get("plans") or 0,
+            unallocated_plans=row.get("unallocated") or 0,
+            therapists=therapist_counts.get(ROLE_OF_DISCIPLINE[discipline], 0),
+        )
+    return demand
+
+
+# --- Plans that need a physician ------------------------------------------
+
+
+def with_recent_delivery(queryset, today: datetime.date, days: int = 14):
+    """Annotate each plan with attended sessions in the last `days` days (one query)."""
+    since = today - datetime.timedelta(days=days - 1)
+    return queryset.annotate(
+        recent_attended=Count(
+            "sessions",
+            filter=Q(
+                sessions__date__range=(since, today),
+                sessions__attendance=TherapySession.Attendance.ATTENDED,
+            ),
+        )
+    )
+
+
+@dataclass
+class AttentionFlags:
+    overdue: bool
+    low_adherence: bool
+    recent_allocated: int
+    recent_delivered: int
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.overdue or self.low_adherence
+
+    @property
+    def recent_percent(self) -> int | None:
+        return percent(self.recent_delivered, self.recent_allocated)
+
+
+def attention_flags(plan: RehabPlan, today: datetime.date, days: int = 14) -> AttentionFlags:
+    """Why a plan needs its physician: its stage has outrun its typical duration,
+    or delivered therapy fell under 75% of allocated over the last two weeks.
+
+    Reads `plan.recent_attended` from `with_recent_delivery`.
+    """
+    stage = plan.current_stage
+    overdue = stage is not None and stage.is_past_typical_duration(today)
+    since = max(today - datetime.timedelta(days=days - 1), plan.start_date)
+    days_running = (today - since).days + 1
+    allocated = round(stage.mix.total * days_running / 7) if stage else 0
+    delivered = plan.recent_attended
+    low = allocated > 0 and 100 * delivered < LOW_ADHERENCE_PERCENT * allocated
+    return AttentionFlags(
+        overdue=overdue,
+        low_adherence=low,
+        recent_allocated=allocated,
+        recent_delivered=delivered,
+    )

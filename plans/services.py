@@ -1,0 +1,615 @@
+"""Business actions on protocols and plans.
+
+Each action is one keyword-only function in a transaction that validates every
+row it writes (`full_clean()`), so admin, the web pages and any later API share a
+single code path. Role checks happen before these are called (`plans.access`);
+the rules here are the clinical ones that hold whoever asks.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from plans.models import (
+    Discipline,
+    PlanStage,
+    Protocol,
+    ProtocolStage,
+    RehabPlan,
+    SessionAllocation,
+    StageMixChange,
+    StageTransition,
+    TherapySession,
+)
+
+# A therapist may correct their own entry this long after logging it; later
+# corrections go through a physician.
+SELF_CORRECTION_WINDOW = datetime.timedelta(hours=24)
+
+
+def _lock(model, pk):
+    """Re-read a row under a lock so two people acting at once are serialised."""
+    return model.objects.select_for_update().get(pk=pk)
+
+
+# --- Protocols -------------------------------------------------------------
+
+
+def check_stage_sequence(orders: Iterable[int]) -> None:
+    orders = sorted(orders)
+    if not orders:
+        raise ValidationError(
+            "A protocol needs at least one stage before it is published.", code="no_stages"
+        )
+    if orders != list(range(1, len(orders) + 1)):
+        raise ValidationError(
+            "Stages must be numbered 1, 2, 3… without gaps.", code="stage_numbers_gap"
+        )
+
+
+@transaction.atomic
+def publish_protocol(*, protocol: Protocol, by) -> Protocol:
+    """Make a draft available to plans; from now on it and its stages are read-only."""
+    protocol = _lock(Protocol, protocol.pk)
+    if protocol.status != Protocol.Status.DRAFT:
+        raise ValidationError(
+            f"Only a draft can be published; {protocol} is "
+            f"{protocol.get_status_display().lower()}.",
+            code="protocol_not_draft",
+        )
+    stages = list(protocol.stages.all())
+    check_stage_sequence(stage.order for stage in stages)
+    for stage in stages:
+        stage.full_clean()
+    protocol.status = Protocol.Status.PUBLISHED
+    protocol.published_at = timezone.now()
+    protocol.full_clean()
+    protocol.save()
+    return protocol
+
+
+@transaction.atomic
+def retire_protocol(*, protocol: Protocol, by) -> Protocol:
+    """Stop offering a published version to new plans; existing plans keep following it."""
+    protocol = _lock(Protocol, protocol.pk)
+    if protocol.status != Protocol.Status.PUBLISHED:
+        raise ValidationError(
+            "Only a published protocol can be retired.", code="protocol_not_published"
+        )
+    protocol.status = Protocol.Status.RETIRED
+    protocol.full_clean()
+    protocol.save()
+    return protocol
+
+
+@transaction.atomic
+def new_protocol_version(*, protocol: Protocol, author) -> Protocol:
+    """An editable draft copy of a protocol, numbered after its latest version."""
+    latest = (
+        Protocol.objects.select_for_update()
+        .filter(condition_id=protocol.condition_id, name=protocol.name)
+        .order_by("-version")
+        .first()
+    )
+    draft = Protocol(
+        condition_id=protocol.condition_id,
+        name=protocol.name,
+        version=latest.version + 1,
+        status=Protocol.Status.DRAFT,
+        author=author,
+        summary=protocol.summary,
+        rationale=protocol.rationale,
+    )
+    draft.full_clean()
+    draft.save()
+    for stage in protocol.stages.all():
+        copy = ProtocolStage(protocol=draft, **stage.dose_fields())
+        copy.full_clean()
+        copy.save()
+    return draft
+
+
+@transaction.atomic
+def save_protocol_draft(*, protocol: Protocol, stages: list[dict], author) -> Protocol:
+    """Create or update a draft protocol and replace its stages, all or nothing.
+
+    `stages` are dose fields in the order the physician wants them; they are
+    numbered 1..n here so reordering is just a different list.
+    """
+    if protocol.pk:
+        locked = _lock(Protocol, protocol.pk)
+        if not locked.is_editable:
+            raise ValidationError(
+                f"{locked} is {locked.get_status_display().lower()} and cannot be changed; "
+                "make a new version to edit it.",
+                code="protocol_not_editable",
+            )
+    else:
+        protocol.author = author
+        protocol.status = Protocol.Status.DRAFT
+    protocol.full_clean()
+    protocol.save()
+    protocol.stages.all().delete()
+    for number, fields in enumerate(stages, start=1):
+        stage = ProtocolStage(protocol=protocol, **{**fields, "order": number})
+        stage.full_clean()
+        stage.save()
+    return protocol
+
+
+# --- Plans -----------------------------------------------------------------
+
+
+def _check_therapist(therapist, discipline: str, field: str) -> None:
+    if therapist is not None and therapist.discipline != discipline:
+        raise ValidationError(
+            {field: ValidationError(
+                "%(name)s is not a %(role)s therapist.",
+                code="therapist_wrong_discipline",
+                params={
+                    "name": therapist.display_name,
+                    "role": Discipline(discipline).label.lower(),
+                },
+            )}
+        )
+
+
+@transaction.atomic
+def start_plan(
+    *,
+    patient,
+    diagnosis,
+    protocol: Protocol,
+    lead_physician,
+    start_date: datetime.date,
+    primary_concern: str,
+    physiotherapist=None,
+    occupational_therapist=None,
+) -> RehabPlan:
+    """Start a patient's plan on a published protocol.
+
+    Copies every protocol stage into the plan (the first becomes current on the
+    start date) and creates each stage's PT and OT allocation, with the given
+    therapists where known.
+    """
+    _check_therapist(physiotherapist, Discipline.PT, "physiotherapist")
+    _check_therapist(occupational_therapist, Discipline.OT, "occupational_therapist")
+    plan = RehabPlan(
+        patient=patient,
+        diagnosis=diagnosis,
+        protocol=protocol,
+        lead_physician=lead_physician,
+        start_date=start_date,
+        primary_concern=primary_concern,
+        status=RehabPlan.Status.ACTIVE,
+    )
+    plan.full_clean()
+    plan.save()
+    therapists = {Discipline.PT: physiotherapist, Discipline.OT: occupational_therapist}
+    first = None
+    for protocol_stage in protocol.stages.order_by("order"):
+        stage = PlanStage(plan=plan, protocol_stage=protocol_stage, **protocol_stage.dose_fields())
+        if first is None:
+            stage.status = PlanStage.Status.CURRENT
+            stage.started_on = start_date
+            stage.entered_at = timezone.now()
+            first = stage
+        stage.full_clean()
+        stage.save()
+        for discipline, therapist in therapists.items():
+            _create_allocation(stage, discipline, therapist)
+    if first is None:
+        raise ValidationError({"protocol": "This protocol has no stages."}, code="no_stages")
+    StageTransition.objects.create(
+        plan=plan,
+        from_stage=None,
+        to_stage=first,
+        changed_by=lead_physician,
+        effective_date=start_date,
+        reason="Plan started",
+    )
+    return plan
+
+
+def _create_allocation(stage: PlanStage, discipline: str, therapist) -> SessionAllocation:
+    allocation = SessionAllocation(
+        plan_stage=stage,
+        discipline=discipline,
+        therapist=therapist,
+        sessions_per_week=stage.sessions_per_week(discipline),
+        minutes_per_session=stage.minutes_per_session(discipline),
+    )
+    allocation.full_clean()
+    allocation.save()
+    return allocation
+
+
+@transaction.atomic
+def allocate_therapist(*, plan: RehabPlan, discipline: str, therapist, by) -> int:
+    """Give the plan's current and upcoming stages of one discipline to a therapist.
+
+    Finished stages keep whoever gave them. Returns how many allocations changed.
+    """
+    plan = _lock(RehabPlan, plan.pk)
+    _check_therapist(therapist, discipline, "therapist")
+    if plan.status in (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED):
+        raise ValidationError(
+            "A closed plan cannot be given new therapists.", code="plan_closed"
+        )
+    allocations = SessionAllocation.objects.filter(
+        plan_stage__plan=plan,
+        discipline=discipline,
+        plan_stage__status__in=[PlanStage.Status.CURRENT, PlanStage.Status.UPCOMING],
+    )
+    changed = 0
+    for allocation in allocations:
+        allocation.therapist = therapist
+        allocation.full_clean()
+        allocation.save()
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def advance_stage(
+    *,
+    plan: RehabPlan,
+    by,
+    reason: str = "",
+    to_order: int | None = None,
+    effective_date: datetime.date | None = None,
+) -> PlanStage:
+    """Move an active plan to its next stage, or to `to_order`.
+
+    Going forward needs no reason (the criteria are in the protocol); going
+    back does. The plan row is locked so two physicians acting at once cannot
+    both move it: the second sees the stage the first chose.
+    """
+    plan = _lock(RehabPlan, plan.pk)
+    effective_date = effective_date or timezone.localdate()
+    if plan.status != RehabPlan.Status.ACTIVE:
+        raise ValidationError(
+            "Only an active plan can change stage; this one is %(status)s.",
+            code="plan_not_active",
+            params={"status": plan.get_status_display().lower()},
+        )
+    stages = list(plan.stages.select_for_update().order_by("order"))
+    current = next(s for s in stages if s.status == PlanStage.Status.CURRENT)
+    target_order = current.order + 1 if to_order is None else to_order
+    target = next((s for s in stages if s.order == target_order), None)
+    if target is None:
+        if to_order is None:
+            raise ValidationError(
+                "This is the last stage; complete the plan instead.", code="last_stage"
+            )
+        raise ValidationError({"to_order": "This plan has no such stage."}, code="no_such_stage")
+    if target.pk == current.pk:
+        raise ValidationError(
+            {"to_order": ValidationError("The plan is already in this stage.", code="same_stage")}
+        )
+    going_back = target.order < current.order
+    if going_back and not reason.strip():
+        raise ValidationError(
+            {"reason": ValidationError(
+                "Say why the plan goes back a stage.", code="reason_required"
+            )}
+        )
+    if effective_date < (current.started_on or plan.start_date):
+        raise ValidationError(
+            {"effective_date": ValidationError(
+                "The change cannot be dated before the current stage started.",
+                code="date_before_stage",
+            )}
+        )
+
+    # Free the 'current' slot first: one current stage per plan is a constraint.
+    current.status = PlanStage.Status.DONE if not going_back else PlanStage.Status.UPCOMING
+    current.ended_on = effective_date if not going_back else None
+    if going_back:
+        current.started_on = None
+        current.entered_at = None
+    current.save()
+    for stage in stages:
+        if going_back and target.order < stage.order < current.order:
+            stage.status, stage.started_on, stage.ended_on = PlanStage.Status.UPCOMING, None, None
+            stage.entered_at = None
+            stage.save()
+        if not going_back and current.order < stage.order < target.order:
+            # Skipped stages are closed without ever starting.
+            stage.status, stage.started_on, stage.ended_on = (
+                PlanStage.Status.DONE,
+                effective_date,
+                effective_date,
+            )
+            stage.save()
+    target.status = PlanStage.Status.CURRENT
+    target.started_on = effective_date
+    target.ended_on = None
+    target.entered_at = timezone.now()
+    target.full_clean()
+    target.save()
+    StageTransition.objects.create(
+        plan=plan,
+        from_stage=current,
+        to_stage=target,
+        changed_by=by,
+        effective_date=effective_date,
+        reason=reason.strip(),
+    )
+    plan.save(update_fields=["updated_at"])
+    return target
+
+
+@transaction.atomic
+def individualise_stage_mix(
+    *,
+    stage: PlanStage,
+    pt_sessions_per_week: int,
+    ot_sessions_per_week: int,
+    reason: str,
+    by,
+) -> PlanStage:
+    """Change one plan stage's PT/OT sessions a week, recording who, when and why.
+
+    The protocol's numbers stay on the protocol stage for comparison, and the
+    stage's allocations follow the new numbers.
+    """
+    stage = _lock(PlanStage, stage.pk)
+    if not reason.strip():
+        raise ValidationError(
+            {"reason": ValidationError(
+                "Say why this patient's mix differs from the protocol.", code="reason_required"
+            )}
+        )
+    if stage.status == PlanStage.Status.DONE:
+        raise ValidationError(
+            "A finished stage's mix is history and cannot be changed.", code="stage_done"
+        )
+    if stage.plan.status in (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED):
+        raise ValidationError("A closed plan cannot be changed.", code="plan_closed")
+    if (stage.pt_sessions_per_week, stage.ot_sessions_per_week) == (
+        pt_sessions_per_week,
+        ot_sessions_per_week,
+    ):
+        raise ValidationError(
+            {"pt_sessions_per_week": ValidationError(
+                "This is already the stage's mix.", code="mix_unchanged"
+            )}
+        )
+    change = StageMixChange(
+        plan_stage=stage,
+        changed_by=by,
+        pt_before=stage.pt_sessions_per_week,
+        ot_before=stage.ot_sessions_per_week,
+        pt_after=pt_sessions_per_week,
+        ot_after=ot_sessions_per_week,
+        reason=reason.strip(),
+    )
+    stage.pt_sessions_per_week = pt_sessions_per_week
+    stage.ot_sessions_per_week = ot_sessions_per_week
+    stage.full_clean()
+    stage.save()
+    change.full_clean()
+    change.save()
+    for allocation in stage.allocations.all():
+        allocation.sessions_per_week = stage.sessions_per_week(allocation.discipline)
+        allocation.full_clean()
+        allocation.save()
+    return stage
+
+
+# Which status changes a physician may make, from each status.
+PLAN_STATUS_CHANGES = {
+    RehabPlan.Status.ACTIVE: {
+        RehabPlan.Status.ON_HOLD,
+        RehabPlan.Status.COMPLETED,
+        RehabPlan.Status.DISCONTINUED,
+    },
+    RehabPlan.Status.ON_HOLD: {
+        RehabPlan.Status.ACTIVE,
+        RehabPlan.Status.COMPLETED,
+        RehabPlan.Status.DISCONTINUED,
+    },
+    RehabPlan.Status.COMPLETED: set(),
+    RehabPlan.Status.DISCONTINUED: set(),
+}
+
+
+@transaction.atomic
+def change_plan_status(
+    *,
+    plan: RehabPlan,
+    status: str,
+    by,
+    reason: str = "",
+    effective_date: datetime.date | None = None,
+) -> RehabPlan:
+    """Put a plan on hold, resume it, complete it or discontinue it."""
+    plan = _lock(RehabPlan, plan.pk)
+    effective_date = effective_date or timezone.localdate()
+    if status not in PLAN_STATUS_CHANGES[plan.status]:
+        raise ValidationError(
+            {"status": ValidationError(
+                "A plan that is %(now)s cannot be made %(new)s.",
+                code="status_change_not_allowed",
+                params={
+                    "now": plan.get_status_display().lower(),
+                    "new": RehabPlan.Status(status).label.lower(),
+                },
+            )}
+        )
+    if status != RehabPlan.Status.ACTIVE and not reason.strip():
+        raise ValidationError(
+            {"reason": ValidationError("Say why the plan's status changes.", code="reason_required")}
+        )
+    plan.status = status
+    plan.status_reason = reason.strip()
+    if status in (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED):
+        plan.end_date = max(effective_date, plan.start_date)
+        current = plan.stages.filter(status=PlanStage.Status.CURRENT).first()
+        if current:
+            current.status = PlanStage.Status.DONE
+            current.ended_on = plan.end_date
+            current.save()
+    plan.full_clean()
+    plan.save()
+    return plan
+
+
+# --- Therapy sessions ------------------------------------------------------
+
+
+def _stage_on(plan: RehabPlan, day: datetime.date) -> PlanStage:
+    stage = plan.stage_on(day)
+    if stage is None:
+        raise ValidationError(
+            {"date": ValidationError(
+                "The plan had not started on this date.", code="date_before_plan"
+            )}
+        )
+    return stage
+
+
+def is_allocated(plan: RehabPlan, therapist, discipline: str) -> bool:
+    return SessionAllocation.objects.filter(
+        plan_stage__plan=plan, discipline=discipline, therapist=therapist
+    ).exists()
+
+
+@transaction.atomic
+def log_session(
+    *,
+    plan: RehabPlan,
+    therapist,
+    logged_by,
+    date: datetime.date,
+    duration_minutes: int,
+    attendance: str = TherapySession.Attendance.ATTENDED,
+    start_time: datetime.time | None = None,
+    focus_areas: Iterable[str] = (),
+    subjective: str = "",
+    objective: str = "",
+    assessment: str = "",
+    plan_notes: str = "",
+    pain_before: int | None = None,
+    pain_after: int | None = None,
+) -> TherapySession:
+    """Record a therapy session on an active plan, in the therapist's own discipline.
+
+    The stage in force on the session's date is recorded with it.
+    """
+    plan = RehabPlan.objects.select_related("patient").get(pk=plan.pk)
+    discipline = therapist.discipline
+    if discipline is None:
+        raise ValidationError(
+            {"therapist": ValidationError(
+                "Only a physiotherapist or an occupational therapist logs sessions.",
+                code="not_a_therapist",
+            )}
+        )
+    if plan.status != RehabPlan.Status.ACTIVE:
+        raise ValidationError(
+            {"plan": ValidationError(
+                "This plan is %(status)s; sessions are logged on active plans only.",
+                code="plan_not_active",
+                params={"status": plan.get_status_display().lower()},
+            )}
+        )
+    if not is_allocated(plan, therapist, discipline):
+        raise ValidationError(
+            {"plan": ValidationError(
+                "%(name)s is not allocated to this plan for %(discipline)s.",
+                code="not_allocated",
+                params={
+                    "name": therapist.display_name,
+                    "discipline": Discipline(discipline).label.lower(),
+                },
+            )}
+        )
+    session = TherapySession(
+        plan=plan,
+        discipline=discipline,
+        therapist=therapist,
+        logged_by=logged_by,
+        date=date,
+        start_time=start_time,
+        duration_minutes=duration_minutes,
+        attendance=attendance,
+        focus_areas=list(focus_areas),
+        subjective=subjective,
+        objective=objective,
+        assessment=assessment,
+        plan_notes=plan_notes,
+        pain_before=pain_before,
+        pain_after=pain_after,
+    )
+    session.full_clean(exclude=["plan_stage"])
+    session.plan_stage = _stage_on(plan, date)
+    session.save()
+    return session
+
+
+def can_correct_session(session: TherapySession, user, now: datetime.datetime | None = None) -> bool:
+    """A therapist corrects their own entry for 24 hours; a physician any time."""
+    if user.is_physician:
+        return True
+    now = now or timezone.now()
+    return session.therapist_id == user.pk and now - session.created_at <= SELF_CORRECTION_WINDOW
+
+
+CORRECTABLE_FIELDS = (
+    "date",
+    "start_time",
+    "duration_minutes",
+    "attendance",
+    "focus_areas",
+    "subjective",
+    "objective",
+    "assessment",
+    "plan_notes",
+    "pain_before",
+    "pain_after",
+)
+
+
+@transaction.atomic
+def correct_session(*, session: TherapySession, by, **changes) -> TherapySession:
+    """Correct a logged session; the stage is re-derived if the date moves."""
+    session = _lock(TherapySession, session.pk)
+    if not can_correct_session(session, by):
+        raise ValidationError(
+            "Entries older than 24 hours are corrected by a physician.",
+            code="correction_window_passed",
+        )
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Cannot correct {', '.join(sorted(unknown))}.")
+    for field, value in changes.items():
+        setattr(session, field, value)
+    session.full_clean(exclude=["plan_stage"])
+    session.plan_stage = _stage_on(session.plan, session.date)
+    session.save()
+    return session
+
+
+def record_missed_session(
+    *, plan: RehabPlan, therapist, attendance: str, date: datetime.date | None = None
+) -> TherapySession:
+    """One click for a no-show or a clinic cancellation: the planned length is recorded."""
+    if attendance == TherapySession.Attendance.ATTENDED:
+        raise ValueError("An attended session is logged with its details.")
+    date = date or timezone.localdate()
+    stage = plan.stage_on(date)
+    discipline = therapist.discipline
+    minutes = stage.minutes_per_session(discipline) if stage and discipline else 45
+    return log_session(
+        plan=plan,
+        therapist=therapist,
+        logged_by=therapist,
+        date=date,
+        duration_minutes=minutes,
+        attendance=attendance,
+    )
