@@ -83,9 +83,7 @@ class Patient(models.Model):
     family_contact_relation = models.CharField(
         max_length=60, blank=True, help_text="e.g. daughter, husband"
     )
-    family_contact_phone = models.CharField(
-        max_length=20, blank=True, validators=[phone_validator]
-    )
+    family_contact_phone = models.CharField(max_length=20, blank=True, validators=[phone_validator])
     preferred_language = models.CharField(max_length=40, blank=True, default="English")
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -102,16 +100,20 @@ class Patient(models.Model):
         super().clean()
         if self.date_of_birth and self.date_of_birth > timezone.localdate():
             raise ValidationError(
-                {"date_of_birth": ValidationError(
-                    "Date of birth cannot be in the future.", code="birth_in_future"
-                )}
+                {
+                    "date_of_birth": ValidationError(
+                        "Date of birth cannot be in the future.", code="birth_in_future"
+                    )
+                }
             )
         if self.family_contact_phone and not self.family_contact_name:
             raise ValidationError(
-                {"family_contact_name": ValidationError(
-                    "Give the family contact's name with their phone.",
-                    code="family_contact_name_missing",
-                )}
+                {
+                    "family_contact_name": ValidationError(
+                        "Give the family contact's name with their phone.",
+                        code="family_contact_name_missing",
+                    )
+                }
             )
 
     def age_on(self, day: datetime.date) -> int:
@@ -209,4 +211,8 @@ class Diagnosis(models.Model):
 
     @property
     def side_label(self) -> str:
-        return "" if self.affected_side == self.Side.NOT_APPLICABLE else self.get_affected_side_display()
+        return (
+            ""
+            if self.affected_side == self.Side.NOT_APPLICABLE
+            else self.get_affected_side_display()
+        )

@@ -155,10 +155,12 @@ class StageDose(models.Model):
             and self.pt_sessions_per_week + self.ot_sessions_per_week < 1
         ):
             raise ValidationError(
-                {"pt_sessions_per_week": ValidationError(
-                    "A stage needs at least one PT or OT session a week.",
-                    code="no_sessions",
-                )}
+                {
+                    "pt_sessions_per_week": ValidationError(
+                        "A stage needs at least one PT or OT session a week.",
+                        code="no_sessions",
+                    )
+                }
             )
 
     @property
@@ -320,9 +322,7 @@ class RehabPlan(models.Model):
         DAILY_INDEPENDENCE = "daily_independence", "Independence in daily activities"
         BOTH = "both", "Both"
 
-    patient = models.ForeignKey(
-        "patients.Patient", on_delete=models.PROTECT, related_name="plans"
-    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="plans")
     diagnosis = models.ForeignKey(
         "patients.Diagnosis", on_delete=models.PROTECT, related_name="plans"
     )
@@ -374,14 +374,21 @@ class RehabPlan(models.Model):
             errors["diagnosis"] = ValidationError(
                 "This diagnosis belongs to another patient.", code="diagnosis_other_patient"
             )
-        if self.protocol_id and self.diagnosis_id:
-            if self.protocol.condition_id != self.diagnosis.condition_id:
-                errors["protocol"] = ValidationError(
-                    "This protocol is for %(condition)s, not the diagnosed condition.",
-                    code="protocol_other_condition",
-                    params={"condition": self.protocol.condition.name},
-                )
-        if self.pk is None and self.protocol_id and self.protocol.status != Protocol.Status.PUBLISHED:
+        if (
+            self.protocol_id
+            and self.diagnosis_id
+            and self.protocol.condition_id != self.diagnosis.condition_id
+        ):
+            errors["protocol"] = ValidationError(
+                "This protocol is for %(condition)s, not the diagnosed condition.",
+                code="protocol_other_condition",
+                params={"condition": self.protocol.condition.name},
+            )
+        if (
+            self.pk is None
+            and self.protocol_id
+            and self.protocol.status != Protocol.Status.PUBLISHED
+        ):
             errors["protocol"] = ValidationError(
                 "A plan can only follow a published protocol.", code="protocol_not_published"
             )
@@ -427,9 +434,7 @@ class RehabPlan(models.Model):
         stage = self.current_stage
         if stage is None:
             return None
-        allocation = next(
-            (a for a in stage.allocations.all() if a.discipline == discipline), None
-        )
+        allocation = next((a for a in stage.allocations.all() if a.discipline == discipline), None)
         return allocation.therapist if allocation else None
 
 
@@ -599,14 +604,16 @@ class SessionAllocation(models.Model):
         super().clean()
         if self.therapist_id and self.therapist.discipline != self.discipline:
             raise ValidationError(
-                {"therapist": ValidationError(
-                    "%(name)s is not a %(role)s therapist.",
-                    code="therapist_wrong_discipline",
-                    params={
-                        "name": self.therapist.display_name,
-                        "role": Discipline(self.discipline).label.lower(),
-                    },
-                )}
+                {
+                    "therapist": ValidationError(
+                        "%(name)s is not a %(role)s therapist.",
+                        code="therapist_wrong_discipline",
+                        params={
+                            "name": self.therapist.display_name,
+                            "role": Discipline(self.discipline).label.lower(),
+                        },
+                    )
+                }
             )
 
 

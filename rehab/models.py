@@ -30,9 +30,7 @@ ROLE_OF_DISCIPLINE = {discipline: role for role, discipline in DISCIPLINE_OF_ROL
 class User(AbstractUser):
     """A member of clinic staff. Roles come from groups; see `Role`."""
 
-    title = models.CharField(
-        max_length=40, blank=True, help_text="Shown before the name, e.g. Dr."
-    )
+    title = models.CharField(max_length=40, blank=True, help_text="Shown before the name, e.g. Dr.")
     phone = models.CharField(max_length=20, blank=True)
 
     class Meta:
@@ -48,8 +46,9 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
-        # Cached per request-sized instance: role checks happen many times a page.
-        return frozenset(self.groups.values_list("name", flat=True))
+        # Cached on the instance (role checks happen many times a page); reads
+        # prefetched groups when a list prefetches them.
+        return frozenset(group.name for group in self.groups.all())
 
     def has_role(self, *roles: str) -> bool:
         return self.is_active and any(role in self.role_names for role in roles)

@@ -1,0 +1,170 @@
+"""Allocated against delivered therapy, the mix timeline and the clinic's demand."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from plans import selectors, services
+from plans.models import RehabPlan, TherapySession
+from tests import factories
+
+MONDAY = selectors.week_start(timezone.localdate()) - datetime.timedelta(weeks=2)
+
+
+def session(plan, therapist, day, attendance="attended", minutes=45):
+    return services.log_session(
+        plan=plan,
+        therapist=therapist,
+        logged_by=therapist,
+        date=day,
+        duration_minutes=minutes,
+        attendance=attendance,
+    )
+
+
+@pytest.fixture
+def week_plan(protocol, physician, physiotherapist, occupational_therapist):
+    """A plan that started on a Monday two weeks ago: stage 1 is 6 PT and 2 OT a week."""
+    return factories.start_plan(
+        protocol=protocol,
+        lead_physician=physician,
+        physiotherapist=physiotherapist,
+        occupational_therapist=occupational_therapist,
+        start_date=MONDAY,
+    )
+
+
+@pytest.mark.django_db
+def test_week_allocated_against_delivered_built_by_hand(
+    week_plan, physiotherapist, occupational_therapist
+):
+    for offset in range(4):  # four PT sessions attended, 45 minutes each
+        session(week_plan, physiotherapist, MONDAY + datetime.timedelta(days=offset))
+    session(week_plan, physiotherapist, MONDAY + datetime.timedelta(days=4), "patient_absent")
+    session(week_plan, occupational_therapist, MONDAY, minutes=60)
+    session(
+        week_plan,
+        occupational_therapist,
+        MONDAY + datetime.timedelta(days=2),
+        "cancelled_by_clinic",
+    )
+    # Next week's session does not count in this one.
+    session(week_plan, physiotherapist, MONDAY + datetime.timedelta(days=7))
+
+    week = selectors.plan_week(week_plan, MONDAY + datetime.timedelta(days=3))
+
+    assert week.week_start == MONDAY
+    pt, ot = week["PT"], week["OT"]
+    assert (pt.allocated_sessions, pt.allocated_minutes) == (6, 270)
+    assert (pt.delivered_sessions, pt.delivered_minutes, pt.missed_sessions) == (4, 180, 1)
+    assert pt.adherence_percent == 67
+    assert (ot.allocated_sessions, ot.allocated_minutes) == (2, 90)
+    assert (ot.delivered_sessions, ot.delivered_minutes, ot.missed_sessions) == (1, 60, 1)
+    assert ot.adherence_percent == 50
+    assert week.total.allocated_sessions == 8 and week.total.delivered_sessions == 5
+
+
+@pytest.mark.django_db
+def test_week_follows_an_advanced_stage(week_plan, physician, physiotherapist):
+    next_monday = MONDAY + datetime.timedelta(weeks=1)
+    services.advance_stage(plan=week_plan, by=physician, effective_date=next_monday)
+    plan = RehabPlan.objects.get(pk=week_plan.pk)
+    weeks = selectors.plan_weeks(plan, [MONDAY, next_monday])
+    assert [w["PT"].allocated_sessions for w in weeks] == [6, 5]
+    assert [w["OT"].allocated_sessions for w in weeks] == [2, 5]
+
+
+@pytest.mark.django_db
+def test_week_before_the_plan_has_nothing_allocated(week_plan):
+    week = selectors.plan_week(week_plan, MONDAY - datetime.timedelta(weeks=1))
+    assert week["PT"].allocated_sessions == 0
+    assert week["PT"].adherence_percent is None
+
+
+@pytest.mark.django_db
+def test_plan_weeks_costs_one_query(week_plan, django_assert_num_queries):
+    plan = selectors.plan_with_stages().get(pk=week_plan.pk)
+    list(plan.stages.all())
+    with django_assert_num_queries(1):
+        selectors.plan_weeks(plan, selectors.recent_weeks(timezone.localdate(), 8))
+
+
+@pytest.mark.django_db
+def test_mix_timeline_projects_upcoming_stages(week_plan):
+    timeline = selectors.mix_timeline(selectors.plan_with_stages().get(pk=week_plan.pk))
+    assert [(e.mix.pt_sessions_per_week, e.mix.ot_sessions_per_week) for e in timeline] == [
+        (6, 2),
+        (5, 5),
+        (3, 5),
+    ]
+    assert timeline[0].starts == MONDAY
+    assert timeline[1].starts == timeline[0].ends == MONDAY + datetime.timedelta(weeks=2)
+    assert timeline[2].starts == timeline[1].ends
+    assert all(entry.projected for entry in timeline[1:])
+    assert timeline[0].mix.lead == "PT-led" and timeline[2].mix.lead == "OT-led"
+
+
+@pytest.mark.django_db
+def test_clinic_demand_sums_running_plans_against_therapists(
+    week_plan, physician, physiotherapist, occupational_therapist
+):
+    # A second plan in stage 2 (5 PT, 5 OT), with no OT allocated yet.
+    second = factories.start_plan(
+        protocol=week_plan.protocol,
+        lead_physician=physician,
+        physiotherapist=physiotherapist,
+        start_date=MONDAY,
+    )
+    services.advance_stage(plan=second, by=physician, effective_date=MONDAY)
+    # Plans on hold or not yet started are not demand.
+    held = factories.start_plan(protocol=week_plan.protocol, lead_physician=physician)
+    services.change_plan_status(plan=held, status="on_hold", by=physician, reason="Admitted")
+    factories.physiotherapist()
+
+    demand = selectors.clinic_demand(MONDAY + datetime.timedelta(days=2))
+
+    pt, ot = demand["PT"], demand["OT"]
+    assert (pt.sessions, pt.minutes, pt.plans, pt.therapists) == (11, 11 * 45, 2, 2)
+    assert (ot.sessions, ot.minutes, ot.plans, ot.therapists) == (7, 7 * 45, 2, 1)
+    assert ot.unallocated_plans == 1 and pt.unallocated_plans == 0
+    assert pt.sessions_per_therapist == 5.5
+
+
+@pytest.mark.django_db
+def test_clinic_demand_is_two_queries(week_plan, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        selectors.clinic_demand(MONDAY)
+
+
+@pytest.mark.django_db
+def test_attention_flags_overdue_and_low_delivery(week_plan, physiotherapist):
+    today = timezone.localdate()
+    plan = selectors.with_recent_delivery(
+        selectors.plan_with_stages().filter(pk=week_plan.pk), today
+    ).get()
+    flags = selectors.attention_flags(plan, today)
+    # Stage 1 is typically two weeks; started at least two weeks ago, nothing delivered.
+    assert flags.low_adherence
+    assert flags.recent_delivered == 0
+    assert flags.overdue == (today > MONDAY + datetime.timedelta(weeks=2))
+
+
+@pytest.mark.django_db
+def test_attention_flags_quiet_when_therapy_is_delivered(
+    week_plan, physiotherapist, occupational_therapist
+):
+    today = timezone.localdate()
+    since = today - datetime.timedelta(days=13)
+    day = since
+    while day <= today:
+        session(week_plan, physiotherapist, day)
+        if day.weekday() in (0, 3):
+            session(week_plan, occupational_therapist, day)
+        day += datetime.timedelta(days=1)
+    plan = selectors.with_recent_delivery(
+        selectors.plan_with_stages().filter(pk=week_plan.pk), today
+    ).get()
+    flags = selectors.attention_flags(plan, today)
+    assert not flags.low_adherence
+    assert flags.recent_delivered == TherapySession.objects.filter(date__gte=since).count()

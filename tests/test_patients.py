@@ -1,0 +1,114 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patients.models import Condition, Diagnosis, Patient
+from tests import factories
+
+
+@pytest.mark.django_db
+def test_record_numbers_are_generated_in_sequence():
+    first, second = factories.PatientFactory(), factories.PatientFactory()
+    assert first.record_number == "RH-000001"
+    assert second.record_number == "RH-000002"
+
+
+@pytest.mark.django_db
+def test_record_number_is_unique():
+    patient = factories.PatientFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        factories.PatientFactory(record_number=patient.record_number)
+
+
+@pytest.mark.django_db
+def test_icd10_code_is_unique_and_well_formed():
+    Condition.objects.create(name="Stroke", icd10_code="I63.9", category="neurological")
+    duplicate = Condition(name="Another", icd10_code="I63.9", category="neurological")
+    with pytest.raises(ValidationError) as excinfo:
+        duplicate.full_clean()
+    assert excinfo.value.error_dict["icd10_code"][0].code == "unique"
+    bad = Condition(name="Bad", icd10_code="stroke", category="neurological")
+    with pytest.raises(ValidationError) as excinfo:
+        bad.full_clean()
+    assert excinfo.value.error_dict["icd10_code"][0].code == "invalid_icd10"
+
+
+@pytest.mark.django_db
+def test_birth_date_in_the_future_is_refused():
+    patient = factories.PatientFactory.build(
+        date_of_birth=timezone.localdate() + datetime.timedelta(days=1)
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        patient.full_clean()
+    assert excinfo.value.error_dict["date_of_birth"][0].code == "birth_in_future"
+
+
+@pytest.mark.django_db
+def test_bad_phone_is_refused_on_its_field():
+    patient = factories.PatientFactory.build(phone="call me")
+    with pytest.raises(ValidationError) as excinfo:
+        patient.full_clean()
+    assert excinfo.value.error_dict["phone"][0].code == "invalid_phone"
+
+
+@pytest.mark.django_db
+def test_one_primary_diagnosis_per_patient():
+    diagnosis = factories.DiagnosisFactory(is_primary=True)
+    second = factories.DiagnosisFactory.build(
+        patient=diagnosis.patient, condition=diagnosis.condition
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        second.full_clean()
+    assert excinfo.value.error_dict["is_primary"][0].code == "primary_diagnosis_exists"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        second.save()
+
+
+@pytest.mark.django_db
+def test_asia_grade_needs_a_spinal_level():
+    diagnosis = factories.DiagnosisFactory.build(
+        patient=factories.PatientFactory(), condition=factories.ConditionFactory(), asia_grade="B"
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        diagnosis.full_clean()
+    assert excinfo.value.error_dict["spinal_cord_level"][0].code == "asia_needs_level"
+    diagnosis.spinal_cord_level = "T10"
+    diagnosis.full_clean()
+    diagnosis.spinal_cord_level = ""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        diagnosis.save()
+
+
+@pytest.mark.django_db
+def test_spinal_level_must_be_a_real_level():
+    diagnosis = factories.DiagnosisFactory.build(
+        patient=factories.PatientFactory(),
+        condition=factories.ConditionFactory(),
+        spinal_cord_level="T13",
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        diagnosis.full_clean()
+    assert excinfo.value.error_dict["spinal_cord_level"][0].code == "invalid_spinal_level"
+
+
+@pytest.mark.django_db
+def test_onset_in_the_future_is_refused():
+    diagnosis = factories.DiagnosisFactory.build(
+        patient=factories.PatientFactory(),
+        condition=factories.ConditionFactory(),
+        onset_date=timezone.localdate() + datetime.timedelta(days=3),
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        diagnosis.full_clean()
+    assert excinfo.value.error_dict["onset_date"][0].code == "onset_in_future"
+
+
+@pytest.mark.django_db
+def test_patient_with_a_plan_cannot_be_deleted(plan):
+    with pytest.raises(Exception) as excinfo:
+        Patient.objects.filter(pk=plan.patient_id).delete()
+    assert "protected" in str(excinfo.value).lower()
+    assert Diagnosis.objects.filter(patient=plan.patient).exists()
