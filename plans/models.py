@@ -183,6 +183,14 @@ class StageDose(models.Model):
         text = self.pt_focus_areas if discipline == Discipline.PT else self.ot_focus_areas
         return split_lines(text)
 
+    @property
+    def pt_focus_list(self) -> list[str]:
+        return split_lines(self.pt_focus_areas)
+
+    @property
+    def ot_focus_list(self) -> list[str]:
+        return split_lines(self.ot_focus_areas)
+
     def dose_fields(self) -> dict:
         """The prescription as keyword arguments, for copying a stage."""
         return {
