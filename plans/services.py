@@ -299,6 +299,13 @@ def advance_stage(
                 )
             }
         )
+    if effective_date > timezone.localdate():
+        raise ValidationError(
+            {"effective_date": ValidationError(
+                "A stage change is recorded on the day it happens, not ahead.",
+                code="date_in_future",
+            )}
+        )
     if effective_date < (current.started_on or plan.start_date):
         raise ValidationError(
             {
@@ -459,11 +466,24 @@ def change_plan_status(
                 )
             }
         )
+    current = plan.stages.filter(status=PlanStage.Status.CURRENT).first()
+    closing = status in (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED)
+    if closing and effective_date > timezone.localdate():
+        raise ValidationError(
+            {"effective_date": ValidationError(
+                "A plan is closed on the day it ends, not ahead.", code="date_in_future"
+            )}
+        )
+    if closing and effective_date < (current.started_on if current else plan.start_date):
+        raise ValidationError(
+            {"effective_date": ValidationError(
+                "A plan cannot end before its current stage started.", code="date_before_stage"
+            )}
+        )
     plan.status = status
     plan.status_reason = reason.strip()
-    if status in (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED):
-        plan.end_date = max(effective_date, plan.start_date)
-        current = plan.stages.filter(status=PlanStage.Status.CURRENT).first()
+    if closing:
+        plan.end_date = effective_date
         if current:
             current.status = PlanStage.Status.DONE
             current.ended_on = plan.end_date

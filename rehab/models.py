@@ -13,10 +13,10 @@ class Discipline(models.TextChoices):
 class Role(models.TextChoices):
     """Each role is a Django group of the same name, made by a data migration."""
 
-    PHYSICIAN = "Rehab physician"
-    PHYSIOTHERAPIST = "Physiotherapist"
-    OCCUPATIONAL_THERAPIST = "Occupational therapist"
-    FRONT_DESK = "Front desk"
+    PHYSICIAN = "Rehab physician", "Rehab physician"
+    PHYSIOTHERAPIST = "Physiotherapist", "Physiotherapist"
+    OCCUPATIONAL_THERAPIST = "Occupational therapist", "Occupational therapist"
+    FRONT_DESK = "Front desk", "Front desk"
 
 
 # A therapist's discipline follows from their group.

@@ -366,3 +366,26 @@ def test_mix_on_a_date_follows_the_stage_in_force(plan, physician):
     on_day_seven = plan.mix_on(start + datetime.timedelta(days=7))
     assert (on_day_seven.pt_sessions_per_week, on_day_seven.ot_sessions_per_week) == (5, 5)
     assert on_day_seven.pt_share == 0.5
+
+
+@pytest.mark.django_db
+def test_stage_change_cannot_be_dated_ahead(plan, physician):
+    with pytest.raises(ValidationError) as excinfo:
+        services.advance_stage(
+            plan=plan, by=physician, effective_date=TODAY() + datetime.timedelta(days=1)
+        )
+    assert excinfo.value.error_dict["effective_date"][0].code == "date_in_future"
+    assert plan.stages.get(status="current").order == 1
+
+
+@pytest.mark.django_db
+def test_plan_cannot_end_before_its_current_stage_started(plan, physician):
+    services.advance_stage(plan=plan, by=physician)
+    with pytest.raises(ValidationError) as excinfo:
+        services.change_plan_status(
+            plan=plan, status="completed", by=physician, reason="Goals met",
+            effective_date=TODAY() - datetime.timedelta(days=1),
+        )
+    assert excinfo.value.error_dict["effective_date"][0].code == "date_before_stage"
+    plan.refresh_from_db()
+    assert plan.status == "active" and plan.end_date is None

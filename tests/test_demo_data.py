@@ -1,0 +1,76 @@
+"""The demo clinic loaded by `manage.py seed_demo`."""
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from plans.models import Protocol, RehabPlan, TherapySession
+from rehab.models import Role, User
+
+DEMO_PASSWORD = "rehab-demo-2026"
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for app in ("rehab", "patients", "plans")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", quiet=True)
+
+
+def test_seed_demo_twice_gives_the_same_counts(demo):
+    first = row_counts()
+    call_command("seed_demo", quiet=True)
+    assert row_counts() == first
+    assert first["patients.Patient"] >= 18
+    assert first["plans.RehabPlan"] >= 10
+    assert first["plans.TherapySession"] >= 200
+
+
+def test_demo_stroke_protocol_moves_from_pt_led_to_ot_central(demo):
+    stroke = Protocol.objects.get(condition__icd10_code="I63.9", status="published")
+    mixes = [stage.mix for stage in stroke.stages.all()]
+    assert len(mixes) >= 3
+    assert mixes[0].pt_share > mixes[-1].pt_share
+    assert mixes[-1].ot_share >= 0.5
+    # Early inpatient rehabilitation: at least 45 minutes of each therapy, 5 days a week.
+    early = stroke.stages.get(order=2)
+    assert early.pt_sessions_per_week >= 5 and early.ot_sessions_per_week >= 5
+    assert min(early.pt_minutes_per_session, early.ot_minutes_per_session) >= 45
+
+
+def test_demo_joint_protocol_stays_pt_led(demo):
+    joint = Protocol.objects.get(condition__icd10_code="M17.9", status="published")
+    assert all(stage.mix.pt_share >= 0.5 for stage in joint.stages.all())
+    assert all("joint protection" in stage.ot_focus_areas.lower() for stage in joint.stages.all()[:1])
+
+
+def test_demo_fixtures_say_they_are_illustrative(demo):
+    for protocol in Protocol.objects.all():
+        assert "illustrative" in protocol.summary.lower()
+
+
+def test_demo_plans_are_at_different_stages_with_missed_sessions(demo):
+    current_orders = set(
+        RehabPlan.objects.filter(status="active", stages__status="current").values_list(
+            "stages__order", flat=True
+        )
+    )
+    assert len(current_orders) >= 3
+    assert TherapySession.objects.exclude(attendance="attended").exists()
+    assert not TherapySession.objects.filter(date__gt=timezone.localdate()).exists()
+
+
+def test_every_demo_role_can_sign_in(demo):
+    for role in Role:
+        user = User.objects.filter(groups__name=role).first()
+        assert user is not None, role
+        assert Client().login(username=user.username, password=DEMO_PASSWORD), user.username
+    assert Client().login(username="admin", password=DEMO_PASSWORD)
