@@ -23,7 +23,9 @@ def test_the_four_roles_exist_with_their_permissions():
 
 
 @pytest.mark.django_db
-def test_discipline_follows_the_group(physiotherapist, occupational_therapist, physician, front_desk):
+def test_discipline_follows_the_group(
+    physiotherapist, occupational_therapist, physician, front_desk
+):
     assert physiotherapist.discipline == "PT" and physiotherapist.is_therapist
     assert occupational_therapist.discipline == "OT"
     assert physician.discipline is None and physician.is_physician
