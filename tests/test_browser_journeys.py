@@ -1,0 +1,63 @@
+"""End-to-end journeys in a real headless Chromium, against the live server."""
+
+import os
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, screenshot
+
+DEMO_PASSWORD = "rehab-demo-2026"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: run 'apt-get install -y chromium'"
+    # Playwright's sync API keeps an event loop in this thread while it runs; the
+    # ORM calls the tests and their database teardown make are still synchronous.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(
+        viewport={"width": 1024, "height": 768}, base_url=live_server.url
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def demo_clinic(transactional_db):
+    call_command("seed_demo", quiet=True)
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_sign_in_page_and_front_desk_lands_on_patients(page, demo_clinic):
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Sign in to Rehab plans")).to_be_visible()
+    screenshot(page, "sign-in")
+    sign_in(page, "desk.roy")
+    assert page.url.endswith("/patients/")
