@@ -646,6 +646,13 @@ def record_missed_session(
     if attendance == TherapySession.Attendance.ATTENDED:
         raise ValueError("An attended session is logged with its details.")
     date = date or timezone.localdate()
+    # A second click on the same button must not record the absence twice.
+    if TherapySession.objects.filter(
+        plan=plan, therapist=therapist, date=date, attendance=attendance
+    ).exists():
+        raise ValidationError(
+            "This is already recorded for today.", code="missed_session_already_recorded"
+        )
     stage = plan.stage_on(date)
     discipline = therapist.discipline
     minutes = stage.minutes_per_session(discipline) if stage and discipline else 45

@@ -144,3 +144,16 @@ def test_another_therapist_cannot_correct_an_entry(plan, physiotherapist, therap
         services.correct_session(session=session, by=therapist_not_on_plan, duration_minutes=30)
     session.refresh_from_db()
     assert session.duration_minutes == 45
+
+
+@pytest.mark.django_db
+def test_missed_session_is_not_recorded_twice_on_a_double_click(plan, occupational_therapist):
+    services.record_missed_session(
+        plan=plan, therapist=occupational_therapist, attendance="patient_absent"
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        services.record_missed_session(
+            plan=plan, therapist=occupational_therapist, attendance="patient_absent"
+        )
+    assert excinfo.value.code == "missed_session_already_recorded"
+    assert TherapySession.objects.filter(plan=plan).count() == 1

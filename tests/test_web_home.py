@@ -1,0 +1,400 @@
+"""The therapists' worklist and the physician's home page."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from plans import services
+from plans.models import TherapySession
+from tests import factories
+
+TODAY = timezone.localdate
+HOME = "/"
+
+
+def days_ago(days):
+    return TODAY() - datetime.timedelta(days=days)
+
+
+def log(plan, therapist, day=None, attendance="attended", count=1):
+    for _ in range(count):
+        services.log_session(
+            plan=plan,
+            therapist=therapist,
+            logged_by=therapist,
+            date=day or TODAY(),
+            duration_minutes=45,
+            attendance=attendance,
+        )
+
+
+def section(page, heading, next_heading=None):
+    """The part of the page from one heading to the next, to check where a row sits."""
+    start = page.index(heading)
+    end = page.index(next_heading, start) if next_heading else len(page)
+    return page[start:end]
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+# --- Therapist worklist ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_worklist_lists_my_patient_with_stage_focus_and_actions(client, plan, physiotherapist):
+    client.force_login(physiotherapist)
+    response = client.get(HOME)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "My worklist" in page
+    assert plan.patient.full_name in page and plan.patient.record_number in page
+    assert "Stroke" in page and "Stage 1" in page
+    assert "0 of 6 this week" in page
+    for area in ("standing", "walking", "balance"):
+        assert f'<span class="focus-chip">{area}</span>' in page
+    assert "dressing" not in page
+    log_link = reverse("plans:session_log", args=[plan.pk]) + "?next=/"
+    assert log_link in page
+    assert reverse("plans:session_missed", args=[plan.pk]) in page
+    assert 'value="patient_absent"' in page and 'value="cancelled_by_clinic"' in page
+    assert "No-show" in page and "Cancelled by clinic" in page
+    assert reverse("plans:plan_detail", args=[plan.pk]) in page
+    assert [row.plan for row in response.context["rows"]] == [plan]
+
+
+@pytest.mark.django_db
+def test_worklist_count_moves_from_one_to_two_after_logging(client, plan, physiotherapist):
+    log(plan, physiotherapist)
+    client.force_login(physiotherapist)
+    page = client.get(HOME).content.decode()
+    assert "1 of 6 this week" in page
+    response = client.post(
+        reverse("plans:session_log", args=[plan.pk]) + "?next=/",
+        {"date": TODAY().isoformat(), "duration_minutes": "45", "attendance": "attended"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.redirect_chain == [(HOME, 302)]
+    assert "2 of 6 this week" in page
+    assert f"Session logged for {plan.patient.full_name}" in page
+    assert TherapySession.objects.filter(plan=plan, discipline="PT").count() == 2
+
+
+@pytest.mark.django_db
+def test_worklist_counts_only_attended_sessions_of_my_discipline_this_week(
+    client, plan, physiotherapist, occupational_therapist
+):
+    log(plan, occupational_therapist, count=2)  # OT sessions are not mine to count
+    log(plan, physiotherapist, attendance="patient_absent")  # a no-show is not delivered
+    if TODAY().weekday() > 0:
+        log(plan, physiotherapist, day=days_ago(1))  # earlier this week: counted
+    log(plan, physiotherapist, day=days_ago(7 + TODAY().weekday()))  # last week: not counted
+    client.force_login(physiotherapist)
+    response = client.get(HOME)
+    page = response.content.decode()
+    expected = 1 if TODAY().weekday() > 0 else 0
+    assert f"{expected} of 6 this week" in page
+    assert "Session logged today" in page  # the no-show was today
+    client.force_login(occupational_therapist)
+    ot_page = client.get(HOME).content.decode()
+    assert "2 of 2 this week" in ot_page
+    assert "Week done" in ot_page
+
+
+@pytest.mark.django_db
+def test_worklist_shows_patients_still_due_first(client, protocol, physician, physiotherapist):
+    done = factories.start_plan(
+        protocol=protocol,
+        lead_physician=physician,
+        physiotherapist=physiotherapist,
+        patient=factories.PatientFactory(full_name="Aarav Done"),
+    )
+    due = factories.start_plan(
+        protocol=protocol,
+        lead_physician=physician,
+        physiotherapist=physiotherapist,
+        patient=factories.PatientFactory(full_name="Zoya Due"),
+    )
+    log(done, physiotherapist, count=6)
+    client.force_login(physiotherapist)
+    response = client.get(HOME)
+    page = response.content.decode()
+    assert [row.plan for row in response.context["rows"]] == [due, done]
+    assert page.index("Zoya Due") < page.index("Aarav Done")
+    assert "6 of 6 this week" in page and "0 of 6 this week" in page
+
+
+@pytest.mark.django_db
+def test_worklist_leaves_out_plans_not_mine_now(
+    client, plan, protocol, physician, physiotherapist, therapist_not_on_plan
+):
+    # Another therapist's patient.
+    other = factories.start_plan(
+        protocol=protocol, lead_physician=physician, physiotherapist=therapist_not_on_plan
+    )
+    # A plan on hold.
+    held = factories.start_plan(
+        protocol=protocol, lead_physician=physician, physiotherapist=physiotherapist
+    )
+    services.change_plan_status(plan=held, status="on_hold", by=physician, reason="Admitted")
+    # Mine only from the next stage on.
+    later = factories.start_plan(protocol=protocol, lead_physician=physician)
+    later.stages.get(order=2).allocations.filter(discipline="PT").update(therapist=physiotherapist)
+    client.force_login(physiotherapist)
+    response = client.get(HOME)
+    page = response.content.decode()
+    assert [row.plan for row in response.context["rows"]] == [plan]
+    for hidden in (other, held, later):
+        assert hidden.patient.full_name not in page
+
+
+@pytest.mark.django_db
+def test_worklist_lists_my_sessions_logged_today_with_a_correct_link(
+    client, plan, physiotherapist, occupational_therapist
+):
+    log(plan, physiotherapist)
+    log(plan, occupational_therapist)
+    mine = TherapySession.objects.get(therapist=physiotherapist)
+    client.force_login(physiotherapist)
+    response = client.get(HOME)
+    part = section(response.content.decode(), "Sessions I logged today")
+    assert plan.patient.full_name in part
+    assert reverse("plans:session_edit", args=[mine.pk]) in part
+    assert "Correct" in part
+    other = TherapySession.objects.get(therapist=occupational_therapist)
+    assert reverse("plans:session_edit", args=[other.pk]) not in part
+
+
+@pytest.mark.django_db
+def test_worklist_with_no_patients_says_so(client, therapist_not_on_plan):
+    client.force_login(therapist_not_on_plan)
+    page = client.get(HOME).content.decode()
+    assert "No active plan has you as its physiotherapy therapist" in page
+    assert "You have not logged a session today yet." in page
+
+
+def make_worklist_plans(protocol, physician, physiotherapist, count):
+    for _ in range(count):
+        plan = factories.start_plan(
+            protocol=protocol, lead_physician=physician, physiotherapist=physiotherapist
+        )
+        log(plan, physiotherapist)
+
+
+@pytest.mark.django_db
+def test_worklist_query_count_does_not_grow_with_patients(
+    client, django_assert_max_num_queries, protocol, physician, physiotherapist
+):
+    make_worklist_plans(protocol, physician, physiotherapist, 2)
+    client.force_login(physiotherapist)
+    with_two = queries_for(client, HOME)
+    make_worklist_plans(protocol, physician, physiotherapist, 6)
+    with django_assert_max_num_queries(with_two):
+        response = client.get(HOME)
+    assert len(response.context["rows"]) == 8
+    assert with_two <= 12
+
+
+# --- Physician home --------------------------------------------------------
+
+
+@pytest.fixture
+def clinic(protocol, physician, other_physician, physiotherapist, occupational_therapist):
+    """An overdue plan, a low-delivery plan, a healthy plan, and a colleague's overdue plan."""
+
+    def start(name, start_days_ago, lead=physician):
+        return factories.start_plan(
+            protocol=protocol,
+            lead_physician=lead,
+            physiotherapist=physiotherapist,
+            occupational_therapist=occupational_therapist,
+            start_date=days_ago(start_days_ago),
+            patient=factories.PatientFactory(full_name=name),
+        )
+
+    overdue = start("Omar Overdue", 29)
+    log(overdue, physiotherapist, day=days_ago(1), count=12)  # delivery is fine
+    low = start("Lata Lowdose", 14)
+    log(low, physiotherapist, day=days_ago(2), count=4)  # 4 of 16 in two weeks
+    healthy = start("Hari Healthy", 6)
+    log(healthy, physiotherapist, day=days_ago(1), count=6)  # 6 of 8
+    colleagues = start("Chitra Colleague", 29, lead=other_physician)
+    log(colleagues, physiotherapist, day=days_ago(1), count=12)
+    return {"overdue": overdue, "low": low, "healthy": healthy, "colleagues": colleagues}
+
+
+@pytest.mark.django_db
+def test_physician_sees_plans_that_need_them_with_reasons(client, physician, clinic):
+    client.force_login(physician)
+    response = client.get(HOME)
+    page = response.content.decode()
+    assert response.status_code == 200
+    attention = section(page, "Plans that need you", "My active plans")
+    assert "Omar Overdue" in attention
+    assert "Overdue: week 5 of a typical 2" in attention
+    assert "Lata Lowdose" in attention
+    assert "Delivered 4 of 16 sessions in two weeks" in attention
+    assert "Hari Healthy" not in attention
+    rows = response.context["need_attention"]
+    assert {row.plan for row in rows} == {clinic["overdue"], clinic["low"], clinic["colleagues"]}
+    assert rows[-1].plan == clinic["colleagues"]  # mine first
+
+
+@pytest.mark.django_db
+def test_colleagues_plan_that_needs_attention_is_labelled_with_its_lead(
+    client, physician, other_physician, clinic
+):
+    client.force_login(physician)
+    page = client.get(HOME).content.decode()
+    attention = section(page, "Plans that need you", "My active plans")
+    row = section(attention, "Chitra Colleague", "</tr>")
+    assert other_physician.display_name in row
+    assert "Overdue: week 5 of a typical 2" in row
+    mine = section(attention, "Omar Overdue", "</tr>")
+    assert "You" in mine
+
+
+@pytest.mark.django_db
+def test_physician_sees_their_active_plans_with_stage_weeks_and_delivery(client, physician, clinic):
+    services.change_plan_status(
+        plan=clinic["low"], status="on_hold", by=physician, reason="Admitted to hospital"
+    )
+    client.force_login(physician)
+    response = client.get(HOME)
+    page = response.content.decode()
+    mine = section(page, "My active plans", "The clinic's therapy this week")
+    assert "Hari Healthy" in mine and "Omar Overdue" in mine
+    assert "Chitra Colleague" not in mine  # another physician leads it
+    assert "Lata Lowdose" not in mine  # on hold
+    healthy = section(mine, "Hari Healthy", "</tr>")
+    assert clinic["healthy"].protocol.name in healthy
+    assert "Stage 1" in healthy
+    assert "week 1 of a typical 2" in healthy
+    assert "6 of 8 sessions" in healthy
+    assert [row.plan.patient.full_name for row in response.context["my_rows"]] == [
+        "Hari Healthy",
+        "Omar Overdue",
+    ]
+
+
+@pytest.mark.django_db
+def test_physician_sees_the_clinics_demand_this_week(
+    client, physician, protocol, physiotherapist, therapist_not_on_plan
+):
+    # Two plans in stage 1 (6 PT / 2 OT a week, 45 minutes); one still needs an OT.
+    factories.start_plan(
+        protocol=protocol, lead_physician=physician, physiotherapist=physiotherapist
+    )
+    factories.start_plan(
+        protocol=protocol,
+        lead_physician=physician,
+        physiotherapist=physiotherapist,
+        occupational_therapist=factories.occupational_therapist(),
+    )
+    client.force_login(physician)
+    response = client.get(HOME)
+    page = response.content.decode()
+    demand = {item["figures"].discipline: item for item in response.context["demand"]}
+    assert demand["PT"]["figures"].sessions == 12 and demand["PT"]["hours"] == 9.0
+    assert demand["PT"]["figures"].therapists == 2
+    assert demand["OT"]["figures"].sessions == 4 and demand["OT"]["hours"] == 3.0
+    assert demand["OT"]["figures"].unallocated_plans == 1
+    table = section(page, "The clinic's therapy this week", "Protocol library")
+    pt_row = section(table, "Physiotherapy", "</tr>")
+    assert "<td>12</td>" in pt_row and "<td>9.0</td>" in pt_row and "<td>6.0</td>" in pt_row
+    ot_row = section(table, "Occupational therapy", "</tr>")
+    assert "<td>4</td>" in ot_row and "<td>3.0</td>" in ot_row and "<td>1</td>" in ot_row
+
+
+@pytest.mark.django_db
+def test_physician_sees_the_published_protocols_with_their_mix_in_words(
+    client, physician, protocol
+):
+    draft = factories.ProtocolStageFactory(protocol__name="Draft pathway").protocol
+    client.force_login(physician)
+    page = client.get(HOME).content.decode()
+    library = section(page, "Protocol library")
+    assert protocol.name in library
+    assert "PT-led, then balanced, then OT-led" in library
+    assert "6/2 → 5/5 → 3/5" in library
+    assert reverse("plans:protocol_list") in library
+    assert reverse("plans:protocol_detail", args=[protocol.pk]) in library
+    assert draft.name not in library
+
+
+@pytest.mark.django_db
+def test_physician_home_with_nothing_to_do_says_so(client, physician):
+    client.force_login(physician)
+    page = client.get(HOME).content.decode()
+    assert "No active plan needs a physician's look today." in page
+    assert "You lead no active plan at the moment." in page
+    assert "No protocol is published yet." in page
+
+
+def make_clinic_plans(protocol, physician, other_physician, therapist, count):
+    for number in range(count):
+        lead = physician if number % 2 else other_physician
+        plan = factories.start_plan(
+            protocol=protocol,
+            lead_physician=lead,
+            physiotherapist=therapist,
+            start_date=days_ago(29 if number % 3 else 10),
+        )
+        log(plan, therapist, day=days_ago(1))
+
+
+@pytest.mark.django_db
+def test_physician_home_query_count_does_not_grow_with_plans(
+    client,
+    django_assert_max_num_queries,
+    protocol,
+    physician,
+    other_physician,
+    physiotherapist,
+):
+    make_clinic_plans(protocol, physician, other_physician, physiotherapist, 2)
+    factories.published_protocol(author=physician)
+    client.force_login(physician)
+    with_two = queries_for(client, HOME)
+    make_clinic_plans(protocol, physician, other_physician, physiotherapist, 6)
+    factories.published_protocol(author=physician)
+    with django_assert_max_num_queries(with_two):
+        response = client.get(HOME)
+    assert len(response.context["my_rows"]) == 4
+    assert len(response.context["protocols"]) == 3
+    assert with_two <= 15
+
+
+# --- Who sees which home ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_front_desk_home_goes_to_the_patient_list(client, front_desk):
+    client.force_login(front_desk)
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response.url == reverse("patients:list")
+
+
+@pytest.mark.django_db
+def test_home_sends_an_anonymous_visitor_to_sign_in(client):
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["physician", "physiotherapist"])
+def test_home_is_read_only(client, request, persona):
+    client.force_login(request.getfixturevalue(persona))
+    assert client.post(HOME).status_code == 405
+    assert not TherapySession.objects.exists()
