@@ -301,10 +301,12 @@ def advance_stage(
         )
     if effective_date > timezone.localdate():
         raise ValidationError(
-            {"effective_date": ValidationError(
-                "A stage change is recorded on the day it happens, not ahead.",
-                code="date_in_future",
-            )}
+            {
+                "effective_date": ValidationError(
+                    "A stage change is recorded on the day it happens, not ahead.",
+                    code="date_in_future",
+                )
+            }
         )
     if effective_date < (current.started_on or plan.start_date):
         raise ValidationError(
@@ -470,15 +472,19 @@ def change_plan_status(
     closing = status in (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED)
     if closing and effective_date > timezone.localdate():
         raise ValidationError(
-            {"effective_date": ValidationError(
-                "A plan is closed on the day it ends, not ahead.", code="date_in_future"
-            )}
+            {
+                "effective_date": ValidationError(
+                    "A plan is closed on the day it ends, not ahead.", code="date_in_future"
+                )
+            }
         )
     if closing and effective_date < (current.started_on if current else plan.start_date):
         raise ValidationError(
-            {"effective_date": ValidationError(
-                "A plan cannot end before its current stage started.", code="date_before_stage"
-            )}
+            {
+                "effective_date": ValidationError(
+                    "A plan cannot end before its current stage started.", code="date_before_stage"
+                )
+            }
         )
     plan.status = status
     plan.status_reason = reason.strip()

@@ -19,5 +19,3 @@ def home(request):
     if user.is_staff:
         return redirect("admin:index")
     raise PermissionDenied
-
-

@@ -103,7 +103,7 @@ def stacked_mix_chart(bars: list[Bar], title: str) -> str:
         x = left + slot * index + (slot - bar_width) / 2
         parts.append(
             format_html(
-                '<g><title>{label}: PT {pt}, OT {ot} a week</title>'
+                "<g><title>{label}: PT {pt}, OT {ot} a week</title>"
                 '<rect x="{x:.1f}" y="{pt_y:.1f}" width="{w:.1f}" height="{pt_h:.1f}" fill="{ptc}">'
                 "</rect>"
                 '<rect x="{x:.1f}" y="{ot_y:.1f}" width="{w:.1f}" height="{ot_h:.1f}" fill="{otc}">'
@@ -149,7 +149,9 @@ def stacked_mix_chart(bars: list[Bar], title: str) -> str:
             )
         )
     legend = [(PT_COLOUR, "PT sessions a week"), (OT_COLOUR, "OT sessions a week")]
-    if any(b.protocol_pt is not None and (b.protocol_pt, b.protocol_ot) != (b.pt, b.ot) for b in bars):
+    if any(
+        b.protocol_pt is not None and (b.protocol_pt, b.protocol_ot) != (b.pt, b.ot) for b in bars
+    ):
         legend.append(("#fff", "- - protocol's numbers"))
     parts.append(_legend(left, height - 18, legend))
     description = "; ".join(f"{b.label}: PT {b.pt}, OT {b.ot}" for b in bars)
