@@ -1,15 +1,22 @@
 """End-to-end journeys in a real headless Chromium, against the live server."""
 
 import os
+import re
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
 
+from plans.models import TherapySession
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, screenshot
 
 DEMO_PASSWORD = "rehab-demo-2026"
-pytestmark = pytest.mark.browser
+# The flush after each live-server test would also empty the role groups that a
+# data migration made; serialized rollback puts them back.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +50,7 @@ def page(chromium, live_server):
 
 
 @pytest.fixture
-def demo_clinic(transactional_db):
+def demo_clinic():
     call_command("seed_demo", quiet=True)
 
 
@@ -61,3 +68,30 @@ def test_sign_in_page_and_front_desk_lands_on_patients(page, demo_clinic):
     screenshot(page, "sign-in")
     sign_in(page, "desk.roy")
     assert page.url.endswith("/patients/")
+
+
+def test_therapist_logs_a_session_from_the_worklist_and_sees_the_count_move(page, demo_clinic):
+    sign_in(page, "pt.sharma")
+    expect(page.get_by_role("heading", name="My worklist")).to_be_visible()
+    screenshot(page, "therapist-worklist")
+    card = page.locator("article.card").first
+    patient = card.locator("h3").inner_text().split(" RH-")[0]
+    count = card.get_by_text(re.compile(r"\d+ of \d+ this week"))
+    before, allocated = (int(n) for n in re.findall(r"\d+", count.inner_text()))
+
+    card.get_by_role("link", name=re.compile("^Log session")).click()
+    expect(page.get_by_role("heading", name="Log a physiotherapy session")).to_be_visible()
+    page.locator("input[name=focus_areas]").first.check()
+    page.get_by_label("Subjective").fill("Feels steadier on the stairs")
+    page.get_by_label("Pain before (0–10)").fill("4")
+    page.get_by_label("Pain after (0–10)").fill("3")
+    screenshot(page, "log-session")
+    page.get_by_role("button", name="Log session").click()
+
+    expect(page.get_by_text(f"Session logged for {patient}.")).to_be_visible()
+    card = page.locator("article.card", has_text=patient)
+    expect(card.get_by_text(f"{before + 1} of {allocated} this week")).to_be_visible()
+    expect(card.get_by_text("Session logged today")).to_be_visible()
+    session = TherapySession.objects.filter(plan__patient__full_name=patient).latest("created_at")
+    assert session.subjective == "Feels steadier on the stairs"
+    assert (session.pain_before, session.pain_after, session.discipline) == (4, 3, "PT")

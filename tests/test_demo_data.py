@@ -74,3 +74,8 @@ def test_every_demo_role_can_sign_in(demo):
         assert user is not None, role
         assert Client().login(username=user.username, password=DEMO_PASSWORD), user.username
     assert Client().login(username="admin", password=DEMO_PASSWORD)
+
+
+def test_demo_sessions_were_written_up_on_their_own_day(demo):
+    for session in TherapySession.objects.all()[:50]:
+        assert timezone.localtime(session.created_at).date() == session.date

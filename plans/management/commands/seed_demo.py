@@ -565,7 +565,20 @@ def log_demo_sessions(
                 )
                 logged += 1
         day += datetime.timedelta(days=1)
+    backdate_entries(plan)
     return logged
+
+
+def backdate_entries(plan: RehabPlan) -> None:
+    """Demo entries were written up on the day of the session, as in a real clinic,
+    so today's worklist and the 24-hour correction window look right."""
+    sessions = list(plan.sessions.all())
+    for session in sessions:
+        written_up = datetime.datetime.combine(
+            session.date, session.start_time or datetime.time(12)
+        ) + datetime.timedelta(hours=1)
+        session.created_at = session.updated_at = timezone.make_aware(written_up)
+    TherapySession.objects.bulk_update(sessions, ["created_at", "updated_at"])
 
 
 def session_slots() -> dict[str, dict[str, datetime.time]]:
