@@ -1,0 +1,203 @@
+"""The printable family summary of a plan: plain words, no staff-only notes."""
+
+import html
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from plans import services
+from plans.models import Mix, PlanStage
+from plans.views import mix_change_in_words, next_stage_in_words
+
+TODAY = timezone.localdate
+
+
+def url(plan):
+    return reverse("plans:family_summary", args=[plan.pk])
+
+
+def page(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def soap_session(plan, therapist):
+    return services.log_session(
+        plan=plan,
+        therapist=therapist,
+        logged_by=therapist,
+        date=TODAY(),
+        duration_minutes=45,
+        subjective="SECRET-S low mood, worried about money",
+        objective="SECRET-O Berg 38",
+        assessment="SECRET-A slow progress",
+        plan_notes="SECRET-P review with psychologist",
+    )
+
+
+@pytest.mark.django_db
+def test_family_summary_explains_the_stage_both_therapies_and_who_to_call(
+    client, physician, plan, physiotherapist, occupational_therapist
+):
+    PlanStage.objects.filter(plan=plan, order=1).update(
+        goal="Sit up safely and move from bed to chair with one helper."
+    )
+    client.force_login(physician)
+    response = client.get(url(plan))
+    assert response.status_code == 200
+    text = page(response)
+    assert '<body class="family-summary">' in text
+    assert f"Rehab plan for {plan.patient.full_name}" in text
+    assert "Stroke, affecting the left side." in text
+    assert "I63.9" not in text
+    assert "Stage 1 of 3: Stage 1." in text
+    assert (
+        "What this stage aims at: Sit up safely and move from bed to chair with one helper." in text
+    )
+    assert "Physiotherapy (PT) works on how the body moves: strength, balance, walking" in text
+    assert "Occupational therapy (OT) works on daily life: bathing, dressing, eating" in text
+    assert "Now it works on: standing, walking, balance." in text
+    assert "Now it works on: dressing, safe transfers." in text
+    assert "6 sessions a week" in text and "2 sessions a week" in text
+    assert "Physiotherapist: Rahul Sharma" in text
+    assert "Occupational therapist: Lakshmi Menon" in text
+    for aim in ("move better", "live more independently", "feel more confident"):
+        assert f"<li>{aim}</li>" in text
+    assert "Dr. Anita Rao, the rehab physician who leads this plan." in text
+    assert 'onclick="window.print()"' in text and "no-print" in text
+
+
+@pytest.mark.django_db
+def test_family_summary_tells_how_the_mix_changes_at_the_next_stage(client, physician, plan):
+    services.advance_stage(plan=plan, by=physician)
+    client.force_login(physician)
+    text = page(client.get(url(plan)))
+    assert "Next: Stage 3 — Stage 3." in text
+    assert (
+        "Physiotherapy goes down from 5 to 3 sessions a week; "
+        "occupational therapy stays at 5 sessions a week. "
+        "The focus moves towards everyday tasks and independence at home." in text
+    )
+    assert "The team moves on when" in text and "if recovery goes as expected, around" in text
+
+
+@pytest.mark.django_db
+def test_family_summary_uses_the_patients_individualised_mix(client, physician, plan):
+    services.individualise_stage_mix(
+        stage=plan.stages.get(order=2),
+        pt_sessions_per_week=4,
+        ot_sessions_per_week=7,
+        reason="STAFF-ONLY: family declined weekend PT",
+        by=physician,
+    )
+    client.force_login(physician)
+    text = page(client.get(url(plan)))
+    assert (
+        "Physiotherapy goes down from 6 to 4 sessions a week; "
+        "occupational therapy goes up from 2 to 7 sessions a week." in text
+    )
+    assert "STAFF-ONLY" not in text
+
+
+@pytest.mark.django_db
+def test_family_summary_holds_no_staff_only_notes(
+    client, physician, plan, physiotherapist, occupational_therapist
+):
+    soap_session(plan, physiotherapist)
+    soap_session(plan, occupational_therapist)
+    services.advance_stage(plan=plan, by=physician, reason="STAFF-ONLY transition reason")
+    services.change_plan_status(
+        plan=plan, status="on_hold", by=physician, reason="STAFF-ONLY admitted to ward 3"
+    )
+    client.force_login(physician)
+    response = client.get(url(plan))
+    text = page(response)
+    assert response.status_code == 200
+    assert "SECRET" not in text
+    assert "STAFF-ONLY" not in text
+    assert "Therapy is paused for now." in text
+    assert "Stage 2 of 3" in text
+
+
+@pytest.mark.django_db
+def test_family_summary_of_the_last_stage_says_so(client, physician, plan):
+    services.advance_stage(plan=plan, by=physician)
+    services.advance_stage(plan=plan, by=physician)
+    client.force_login(physician)
+    text = page(client.get(url(plan)))
+    assert "Stage 3 of 3" in text
+    assert "This is the last stage of the plan." in text
+    assert "Next:" not in text
+
+
+@pytest.mark.django_db
+def test_family_summary_of_a_completed_plan(client, physician, plan):
+    services.change_plan_status(
+        plan=plan, status="completed", by=physician, reason="STAFF-ONLY goals met early"
+    )
+    client.force_login(physician)
+    text = page(client.get(url(plan)))
+    assert f"This rehab plan was completed on {TODAY():%-d %B %Y}." in text
+    assert "STAFF-ONLY" not in text
+    assert "Dr. Anita Rao" in text
+
+
+def test_mix_changes_are_put_in_plain_words():
+    assert mix_change_in_words("Physiotherapy", 5, 3) == (
+        "Physiotherapy goes down from 5 to 3 sessions a week"
+    )
+    assert mix_change_in_words("Occupational therapy", 1, 1) == (
+        "Occupational therapy stays at 1 session a week"
+    )
+    assert mix_change_in_words("Physiotherapy", 0, 2) == (
+        "Physiotherapy starts, with 2 sessions a week"
+    )
+    assert mix_change_in_words("Physiotherapy", 2, 0) == (
+        "Physiotherapy stops (it was 2 sessions a week)"
+    )
+    assert next_stage_in_words(Mix(3, 3), Mix(3, 3)) == (
+        "Physiotherapy stays at 3 sessions a week; occupational therapy stays at 3 sessions a week."
+    )
+    assert next_stage_in_words(Mix(2, 5), Mix(6, 2)).endswith(
+        "The focus moves towards movement: strength, balance and walking."
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "persona", ["physician", "other_physician", "physiotherapist", "occupational_therapist"]
+)
+def test_the_plans_clinicians_may_print_the_summary(client, request, persona, plan):
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(url(plan))
+    assert response.status_code == 200
+    assert "Back to the plan" in page(response)
+
+
+@pytest.mark.django_db
+def test_front_desk_may_print_the_summary_for_the_family(client, front_desk, plan, physiotherapist):
+    soap_session(plan, physiotherapist)
+    client.force_login(front_desk)
+    response = client.get(url(plan))
+    text = page(response)
+    assert response.status_code == 200
+    assert plan.patient.full_name in text
+    assert "SECRET" not in text
+    # The front desk cannot open the plan page, so the page offers no link to it.
+    assert "Back to the plan" not in text
+
+
+@pytest.mark.django_db
+def test_a_therapist_not_on_the_plan_cannot_see_the_summary(client, therapist_not_on_plan, plan):
+    client.force_login(therapist_not_on_plan)
+    assert client.get(url(plan)).status_code == 403
+
+
+@pytest.mark.django_db
+def test_family_summary_wrong_method_and_anonymous(client, physician, plan):
+    response = client.get(url(plan))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    client.force_login(physician)
+    assert client.post(url(plan)).status_code == 405
+    assert client.get(reverse("plans:family_summary", args=[999999])).status_code == 404
