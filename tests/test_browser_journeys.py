@@ -11,12 +11,7 @@ from plans.models import TherapySession
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, screenshot
 
 DEMO_PASSWORD = "rehab-demo-2026"
-# The flush after each live-server test would also empty the role groups that a
-# data migration made; serialized rollback puts them back.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")

@@ -1,79 +1,12 @@
-"""Create the four clinic roles as groups with their model permissions.
+"""Create the four clinic roles as groups with their model permissions."""
 
-Object-level rules (a therapist sees only the plans they are allocated to) are
-enforced by each app's access helpers; these are the coarse model permissions
-Django admin and `has_perm` read.
-"""
-
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-VIEW, ADD, CHANGE = "view", "add", "change"
-
-ROLE_PERMISSIONS = {
-    "Rehab physician": {
-        "patients": {
-            "condition": [VIEW, ADD, CHANGE],
-            "patient": [VIEW, ADD, CHANGE],
-            "diagnosis": [VIEW, ADD, CHANGE],
-        },
-        "plans": {
-            "protocol": [VIEW, ADD, CHANGE],
-            "protocolstage": [VIEW, ADD, CHANGE],
-            "rehabplan": [VIEW, ADD, CHANGE],
-            "planstage": [VIEW, CHANGE],
-            "sessionallocation": [VIEW, CHANGE],
-            "stagemixchange": [VIEW],
-            "stagetransition": [VIEW],
-            "therapysession": [VIEW, CHANGE],
-        },
-    },
-    "Physiotherapist": {
-        "patients": {"condition": [VIEW], "patient": [VIEW], "diagnosis": [VIEW]},
-        "plans": {
-            "protocol": [VIEW],
-            "protocolstage": [VIEW],
-            "rehabplan": [VIEW],
-            "planstage": [VIEW],
-            "sessionallocation": [VIEW],
-            "therapysession": [VIEW, ADD, CHANGE],
-        },
-    },
-    "Front desk": {
-        "patients": {
-            "condition": [VIEW],
-            "patient": [VIEW, ADD, CHANGE],
-            "diagnosis": [VIEW, ADD, CHANGE],
-        },
-        "plans": {"rehabplan": [VIEW]},
-    },
-}
-# Both therapist roles work the same way; only their discipline differs.
-ROLE_PERMISSIONS["Occupational therapist"] = ROLE_PERMISSIONS["Physiotherapist"]
+from rehab.roles import ROLE_PERMISSIONS, sync_roles
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally made after all migrations; roles need them now.
-    for app_label in ("patients", "plans"):
-        app_config = apps.get_app_config(app_label)
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, by_app in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        codenames = [
-            (app_label, f"{action}_{model}")
-            for app_label, models in by_app.items()
-            for model, actions in models.items()
-            for action in actions
-        ]
-        permissions = [
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            for app_label, codename in codenames
-        ]
-        group.permissions.set(permissions)
+    sync_roles(apps)
 
 
 def remove_roles(apps, schema_editor):

@@ -39,6 +39,7 @@ from plans.models import (
     TherapySession,
 )
 from rehab.models import Discipline, Role, User
+from rehab.roles import sync_roles
 
 DEMO_PASSWORD = "rehab-demo-2026"  # local demo only
 FIXTURES = ("conditions.json", "protocols.json")
@@ -373,10 +374,8 @@ def reset_sequences(*models) -> None:
 
 
 def seed_staff() -> dict[str, User]:
+    sync_roles()
     groups = {group.name: group for group in Group.objects.filter(name__in=Role.values)}
-    missing = sorted(set(Role.values) - set(groups))
-    if missing:
-        raise CommandError(f"Role groups missing ({', '.join(missing)}): run migrate first.")
     users = {}
     for member in STAFF:
         is_admin = member.role is None
