@@ -1,19 +1,198 @@
-"""Placeholder: being written."""
+"""The patient registry: find, register, read and update patients.
 
-from django.http import Http404
+Front desk and physicians manage patients; a therapist reads only the patients
+on a plan they are allocated to.
+"""
+
+import re
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch, Q, Value
+from django.db.models.functions import Replace
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from patients.forms import DiagnosisFormSet, PatientForm
+from patients.models import Diagnosis, Patient, next_record_number
+from plans import access, selectors
+from plans.models import RehabPlan, TherapySession
+
+PATIENTS_PER_PAGE = 25
+RECENT_SESSIONS = 10
+# The plan a list row shows: the running one before any that ended.
+PLAN_STATUS_RANK = {
+    RehabPlan.Status.ACTIVE: 0,
+    RehabPlan.Status.ON_HOLD: 1,
+    RehabPlan.Status.COMPLETED: 2,
+    RehabPlan.Status.DISCONTINUED: 2,
+}
+# Two registrations at the same instant can pick the same record number.
+RECORD_NUMBER_ATTEMPTS = 3
 
 
-def patient_list(request, **kwargs):
-    raise Http404
+def _diagnoses_with_condition():
+    return Prefetch("diagnoses", queryset=Diagnosis.objects.select_related("condition"))
 
 
-def patient_register(request, **kwargs):
-    raise Http404
+def search_patients(queryset, query: str):
+    """Name, record number or phone contain the query, ignoring case; a phone
+    matches however its spaces and dashes were typed."""
+    if not query:
+        return queryset
+    match = Q(full_name__icontains=query) | Q(record_number__icontains=query)
+    digits = re.sub(r"\D", "", query)
+    if digits:
+        queryset = queryset.annotate(
+            phone_digits=Replace(Replace("phone", Value(" "), Value("")), Value("-"), Value(""))
+        )
+        match |= Q(phone_digits__contains=digits)
+    return queryset.filter(match)
 
 
-def patient_detail(request, **kwargs):
-    raise Http404
+def _shown_plan(patient):
+    """The plan a list row summarises: running before ended, newest first."""
+    plans = sorted(
+        patient.plans.all(), key=lambda p: (PLAN_STATUS_RANK[p.status], -p.start_date.toordinal())
+    )
+    return plans[0] if plans else None
 
 
-def patient_edit(request, **kwargs):
-    raise Http404
+@require_GET
+def patient_list(request):
+    access.require(access.can_manage_patients(request.user))
+    query = request.GET.get("q", "").strip()
+    patients = search_patients(Patient.objects.all(), query).prefetch_related(
+        _diagnoses_with_condition(),
+        Prefetch("plans", queryset=RehabPlan.objects.select_related("protocol")),
+    )
+    page_obj = Paginator(patients, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(patient, _shown_plan(patient)) for patient in page_obj]
+    return render(
+        request,
+        "patients/list.html",
+        {"page_obj": page_obj, "rows": rows, "query": query},
+    )
+
+
+def _save_patient(form, formset) -> Patient:
+    """Save the patient and every diagnosis, or nothing at all."""
+    with transaction.atomic():
+        patient = form.save(commit=False)
+        registering = patient.pk is None
+        for attempt in range(1, RECORD_NUMBER_ATTEMPTS + 1):
+            if registering:
+                patient.record_number = next_record_number()
+            try:
+                with transaction.atomic():
+                    patient.save()
+                break
+            except IntegrityError:
+                taken = Patient.objects.filter(record_number=patient.record_number).exists()
+                if not (registering and taken) or attempt == RECORD_NUMBER_ATTEMPTS:
+                    raise
+        formset.instance = patient
+        formset.save()
+    return patient
+
+
+def _diagnosis_initial(patient) -> list[dict]:
+    # The first diagnosis of a patient is usually the one the plan treats.
+    has_primary = patient.pk is not None and patient.diagnoses.filter(is_primary=True).exists()
+    return [{"is_primary": not has_primary}]
+
+
+def _patient_form_page(request, patient, template_context):
+    registering = patient.pk is None
+    initial = _diagnosis_initial(patient)
+    if request.method == "POST":
+        form = PatientForm(request.POST, instance=patient)
+        formset = DiagnosisFormSet(
+            request.POST, instance=patient, prefix="diagnoses", initial=initial
+        )
+        # Validate both, so every mistake on the page shows at once.
+        form_valid = form.is_valid()
+        if formset.is_valid() and form_valid:
+            patient = _save_patient(form, formset)
+            if registering:
+                messages.success(
+                    request,
+                    f"{patient.full_name} is registered with record number "
+                    f"{patient.record_number}.",
+                )
+            else:
+                messages.success(
+                    request, f"Saved the changes to {patient.full_name} ({patient.record_number})."
+                )
+            return redirect("patients:detail", pk=patient.pk)
+    else:
+        form = PatientForm(instance=patient)
+        formset = DiagnosisFormSet(instance=patient, prefix="diagnoses", initial=initial)
+    return render(
+        request,
+        "patients/form.html",
+        {"form": form, "formset": formset, "patient": patient, **template_context},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def patient_register(request):
+    access.require(access.can_manage_patients(request.user))
+    return _patient_form_page(request, Patient(), {"registering": True})
+
+
+@require_http_methods(["GET", "POST"])
+def patient_edit(request, pk):
+    access.require(access.can_manage_patients(request.user))
+    patient = get_object_or_404(Patient, pk=pk)
+    return _patient_form_page(request, patient, {"registering": False})
+
+
+@require_GET
+def patient_detail(request, pk):
+    user = request.user
+    patient = get_object_or_404(
+        Patient.objects.prefetch_related(_diagnoses_with_condition()), pk=pk
+    )
+    access.require(access.can_view_patient(user, patient))
+    plans = list(
+        selectors.plan_with_stages(RehabPlan.objects.filter(patient=patient)).order_by(
+            "-start_date", "-pk"
+        )
+    )
+    active_diagnoses = {plan.diagnosis_id for plan in plans if plan.is_active}
+    is_physician = access.is_physician(user)
+    diagnoses = [
+        (diagnosis, is_physician and diagnosis.pk not in active_diagnoses)
+        for diagnosis in patient.diagnoses.all()
+    ]
+    plan_rows = [(plan, _can_open_plan(user, plan, is_physician)) for plan in plans]
+    sessions = (
+        TherapySession.objects.filter(plan__patient=patient)
+        .select_related("therapist")
+        .order_by("-date", "-start_time", "-pk")[:RECENT_SESSIONS]
+    )
+    return render(
+        request,
+        "patients/detail.html",
+        {
+            "patient": patient,
+            "diagnoses": diagnoses,
+            "plan_rows": plan_rows,
+            "sessions": sessions,
+            "show_notes": access.can_view_clinical_notes(user, patient),
+            "can_edit": access.can_manage_patients(user),
+        },
+    )
+
+
+def _can_open_plan(user, plan, is_physician: bool) -> bool:
+    """access.can_view_plan, read from the prefetched allocations (no query a plan)."""
+    if is_physician:
+        return True
+    return any(
+        allocation.therapist_id == user.pk and allocation.discipline == user.discipline
+        for stage in plan.stages.all()
+        for allocation in stage.allocations.all()
+    )

@@ -40,17 +40,18 @@ def sessions_per_week_field(discipline: str) -> models.PositiveSmallIntegerField
 
 
 def minutes_per_session_field(discipline: str) -> models.PositiveSmallIntegerField:
+    article = "An" if discipline == "OT" else "A"
     return models.PositiveSmallIntegerField(
         f"{discipline} minutes a session",
         default=45,
         validators=[
             MinValueValidator(
                 MIN_SESSION_MINUTES,
-                f"A {discipline} session lasts at least {MIN_SESSION_MINUTES} minutes.",
+                f"{article} {discipline} session lasts at least {MIN_SESSION_MINUTES} minutes.",
             ),
             MaxValueValidator(
                 MAX_SESSION_MINUTES,
-                f"A {discipline} session lasts at most {MAX_SESSION_MINUTES} minutes.",
+                f"{article} {discipline} session lasts at most {MAX_SESSION_MINUTES} minutes.",
             ),
         ],
     )

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
 
-from plans.models import TherapySession
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, screenshot
+from plans.models import RehabPlan, TherapySession
+from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, screenshot
 
 DEMO_PASSWORD = "rehab-demo-2026"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -90,3 +90,29 @@ def test_therapist_logs_a_session_from_the_worklist_and_sees_the_count_move(page
     session = TherapySession.objects.filter(plan__patient__full_name=patient).latest("created_at")
     assert session.subjective == "Feels steadier on the stairs"
     assert (session.pain_before, session.pain_after, session.discipline) == (4, 3, "PT")
+
+
+def test_family_summary_renders_and_prints_without_staff_notes(page, demo_clinic):
+    plan = RehabPlan.objects.filter(status="active", sessions__isnull=False).distinct().first()
+    notes = TherapySession.objects.filter(plan=plan).exclude(subjective="").first().subjective
+    sign_in(page, plan.lead_physician.username)
+    page.goto(f"/plans/{plan.pk}/")
+    expect(page.get_by_role("heading", name=re.compile(plan.patient.full_name))).to_be_visible()
+    screenshot(page, "plan-page")
+    page.get_by_role("link", name="Family summary").click()
+
+    expect(
+        page.get_by_role("heading", name=f"Rehab plan for {plan.patient.full_name}")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Why both therapies matter")).to_be_visible()
+    assert notes not in page.content()
+    screenshot(page, "family-summary")
+
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    expect(page.get_by_role("heading", name="What each therapy does at this stage")).to_be_visible()
+    screenshot(page, "family-summary-print")
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    (ARTIFACTS / "family-summary.pdf").write_bytes(pdf)

@@ -383,7 +383,10 @@ def test_plan_cannot_end_before_its_current_stage_started(plan, physician):
     services.advance_stage(plan=plan, by=physician)
     with pytest.raises(ValidationError) as excinfo:
         services.change_plan_status(
-            plan=plan, status="completed", by=physician, reason="Goals met",
+            plan=plan,
+            status="completed",
+            by=physician,
+            reason="Goals met",
             effective_date=TODAY() - datetime.timedelta(days=1),
         )
     assert excinfo.value.error_dict["effective_date"][0].code == "date_before_stage"

@@ -18,7 +18,7 @@ def errors_of(excinfo) -> dict:
         ("pt_sessions_per_week", 15, "max_value", "At most 14 PT sessions a week."),
         ("ot_sessions_per_week", 15, "max_value", "At most 14 OT sessions a week."),
         ("pt_minutes_per_session", 14, "min_value", "A PT session lasts at least 15 minutes."),
-        ("ot_minutes_per_session", 181, "max_value", "A OT session lasts at most 180 minutes."),
+        ("ot_minutes_per_session", 181, "max_value", "An OT session lasts at most 180 minutes."),
         ("typical_weeks", 0, "min_value", "A stage lasts at least one week."),
     ],
 )
