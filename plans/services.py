@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from plans import signals
 from plans.models import (
     Discipline,
     PlanStage,
@@ -28,6 +29,11 @@ from plans.models import (
 # A therapist may correct their own entry this long after logging it; later
 # corrections go through a physician.
 SELF_CORRECTION_WINDOW = datetime.timedelta(hours=24)
+
+
+def _after_commit(signal, **kwargs) -> None:
+    """Tell listeners (e.g. the timetable) once the change is committed."""
+    transaction.on_commit(lambda: signal.send(sender=RehabPlan, **kwargs))
 
 
 def _lock(model, pk):
@@ -353,6 +359,7 @@ def advance_stage(
         reason=reason.strip(),
     )
     plan.save(update_fields=["updated_at"])
+    _after_commit(signals.plan_mix_changed, plan=plan, stage=target, by=by)
     return target
 
 
@@ -415,6 +422,7 @@ def individualise_stage_mix(
         allocation.sessions_per_week = stage.sessions_per_week(allocation.discipline)
         allocation.full_clean()
         allocation.save()
+    _after_commit(signals.plan_mix_changed, plan=stage.plan, stage=stage, by=by)
     return stage
 
 
@@ -496,6 +504,7 @@ def change_plan_status(
             current.save()
     plan.full_clean()
     plan.save()
+    _after_commit(signals.plan_status_changed, plan=plan, by=by)
     return plan
 
 

@@ -392,3 +392,35 @@ def test_plan_cannot_end_before_its_current_stage_started(plan, physician):
     assert excinfo.value.error_dict["effective_date"][0].code == "date_before_stage"
     plan.refresh_from_db()
     assert plan.status == "active" and plan.end_date is None
+
+
+@pytest.mark.django_db
+def test_mix_changes_are_announced_after_commit(
+    plan, physician, django_capture_on_commit_callbacks
+):
+    from plans.signals import plan_mix_changed, plan_status_changed
+
+    heard = []
+
+    def listener(sender, **kwargs):
+        heard.append((kwargs["plan"].pk, kwargs.get("stage") and kwargs["stage"].order))
+
+    plan_mix_changed.connect(listener)
+    plan_status_changed.connect(listener)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.advance_stage(plan=plan, by=physician)
+        assert heard == [(plan.pk, 2)]
+        with django_capture_on_commit_callbacks(execute=True):
+            services.individualise_stage_mix(
+                stage=plan.stages.get(order=3),
+                pt_sessions_per_week=2,
+                ot_sessions_per_week=6,
+                reason="Hand function",
+                by=physician,
+            )
+            services.change_plan_status(plan=plan, status="on_hold", by=physician, reason="Ill")
+        assert heard[1:] == [(plan.pk, 3), (plan.pk, None)]
+    finally:
+        plan_mix_changed.disconnect(listener)
+        plan_status_changed.disconnect(listener)

@@ -1,0 +1,14 @@
+"""Signals that let capabilities built on plans follow them without plans
+importing them (the timetable re-proposes appointments when the mix moves).
+
+Each is sent once the transaction that made the change has committed.
+"""
+
+from django.dispatch import Signal
+
+# A plan's weekly PT/OT mix changed: its stage advanced (or went back), or a
+# stage's mix was individualised. Arguments: plan, stage (the stage affected), by.
+plan_mix_changed = Signal()
+
+# A plan was put on hold, resumed, completed or discontinued. Arguments: plan, by.
+plan_status_changed = Signal()
