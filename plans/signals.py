@@ -12,3 +12,8 @@ plan_mix_changed = Signal()
 
 # A plan was put on hold, resumed, completed or discontinued. Arguments: plan, by.
 plan_status_changed = Signal()
+
+# `manage.py seed_demo` has loaded the demo clinic (inside its transaction).
+# Arguments: users (demo staff by username). Receivers add their own demo data,
+# idempotently, and may return lines for the summary.
+demo_clinic_seeded = Signal()

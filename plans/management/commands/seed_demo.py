@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from patients.models import Condition, Diagnosis, Patient
-from plans import services
+from plans import services, signals
 from plans.models import (
     PlanStage,
     Protocol,
@@ -645,6 +645,9 @@ class Command(BaseCommand):
             users = seed_staff()
             load_fixtures()
             done = seed_patients_and_plans(users)
+            # Capabilities built on plans (measures, timetable) add their demo data.
+            for _receiver, lines in signals.demo_clinic_seeded.send(sender=RehabPlan, users=users):
+                done.setdefault("extra", []).extend(lines or [])
         self.print_summary(done)
         if not quiet:
             self.print_logins()
@@ -671,6 +674,7 @@ class Command(BaseCommand):
             f"{StageMixChange.objects.count()} individualised mixes",
             f"  Sessions:    {sessions.count()} ({done['sessions']} new), {missed} missed",
         ]
+        lines.extend(f"  {line}" for line in done.get("extra", []))
         self.stdout.write("\n".join(lines))
 
     def print_logins(self) -> None:
