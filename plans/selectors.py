@@ -198,9 +198,16 @@ def plan_week(plan: RehabPlan, start: datetime.date) -> PlanWeek:
     return plan_weeks(plan, [week_start(start)])[0]
 
 
-def recent_weeks(today: datetime.date, count: int) -> list[datetime.date]:
+def recent_weeks(
+    today: datetime.date, count: int, since: datetime.date | None = None
+) -> list[datetime.date]:
+    """The Mondays of the last `count` weeks up to today's, oldest first; with
+    `since`, none before the week of that day (a plan's start)."""
     this_week = week_start(today)
-    return [this_week - datetime.timedelta(weeks=n) for n in range(count - 1, -1, -1)]
+    weeks = [this_week - datetime.timedelta(weeks=n) for n in range(count - 1, -1, -1)]
+    if since is not None:
+        weeks = [week for week in weeks if week >= week_start(since)] or [this_week]
+    return weeks
 
 
 # --- The clinic's demand --------------------------------------------------

@@ -195,7 +195,9 @@ def _plan_page(request, plan: RehabPlan, *, advance_form=None, status_form=None)
         )
         for entry in timeline
     ]
-    weeks = selectors.plan_weeks(plan, selectors.recent_weeks(today, ADHERENCE_WEEKS))
+    weeks = selectors.plan_weeks(
+        plan, selectors.recent_weeks(today, ADHERENCE_WEEKS, since=plan.start_date)
+    )
     page_obj = Paginator(
         plan.sessions.select_related("therapist", "plan_stage"), SESSIONS_PER_PAGE
     ).get_page(request.GET.get("page"))

@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect, sync_playwright
 
-from plans.models import RehabPlan, TherapySession
+from patients.models import Diagnosis
+from plans.models import Protocol, RehabPlan, TherapySession
 from tests.browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, screenshot
 
 DEMO_PASSWORD = "rehab-demo-2026"
@@ -116,3 +117,57 @@ def test_family_summary_renders_and_prints_without_staff_notes(page, demo_clinic
     pdf = page.pdf(format="A4")
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
     (ARTIFACTS / "family-summary.pdf").write_bytes(pdf)
+
+
+def fill_stage(page, index: int, name: str, pt: int, ot: int, goal: str) -> None:
+    page.locator(f"[name=stages-{index}-name]").fill(name)
+    page.locator(f"[name=stages-{index}-goal]").fill(goal)
+    page.locator(f"[name=stages-{index}-typical_weeks]").fill("3")
+    page.locator(f"[name=stages-{index}-pt_sessions_per_week]").fill(str(pt))
+    page.locator(f"[name=stages-{index}-ot_sessions_per_week]").fill(str(ot))
+    page.locator(f"[name=stages-{index}-pt_focus_areas]").fill("posture\nwalking pattern")
+    page.locator(f"[name=stages-{index}-ot_focus_areas]").fill("pacing the day\noffice work")
+
+
+def test_physician_authors_a_protocol_and_starts_a_plan_with_it(page, demo_clinic):
+    diagnosis = Diagnosis.objects.select_related("patient").get(condition__icd10_code="M54.5")
+    patient = diagnosis.patient
+    sign_in(page, "dr.rao")
+    screenshot(page, "physician-home")
+
+    page.goto("/protocols/new/")
+    page.get_by_label("Condition").select_option(label=str(diagnosis.condition))
+    page.locator("[name=name]").fill("Low back pain programme")
+    page.locator("[name=summary]").fill("Illustrative: education and graded exercise.")
+    fill_stage(page, 0, "Settle the pain", 3, 1, "Move with less pain")
+    page.get_by_role("button", name="Add a stage").click()
+    fill_stage(page, 1, "Back to work", 1, 2, "Manage work and home tasks")
+    page.get_by_role("button", name="Preview chart").click()
+    expect(page.locator("svg.chart")).to_be_visible()
+    screenshot(page, "protocol-authoring")
+    page.get_by_role("button", name="Save draft").last.click()
+
+    protocol = Protocol.objects.get(name="Low back pain programme")
+    assert [s.mix.total for s in protocol.stages.all()] == [4, 3]
+    page.goto(f"/protocols/{protocol.pk}/")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("read-only")).to_be_visible()
+    protocol.refresh_from_db()
+    assert protocol.status == "published"
+
+    page.goto(f"/patients/{patient.pk}/")
+    screenshot(page, "patient-page")
+    page.get_by_role("link", name="Start a plan").click()
+    page.get_by_label("Pain and movement").check()
+    page.get_by_label(re.compile("Low back pain programme")).check()
+    page.get_by_label("Physiotherapist").select_option(label="Rahul Sharma")
+    page.get_by_label("Occupational therapist").select_option(label="Lakshmi Menon")
+    screenshot(page, "start-plan")
+    page.get_by_role("button", name="Start the plan").click()
+
+    expect(page.get_by_role("heading", name=re.compile(patient.full_name))).to_be_visible()
+    plan = RehabPlan.objects.get(diagnosis=diagnosis, status="active")
+    assert plan.protocol == protocol
+    assert plan.primary_concern == "pain_movement"
+    assert plan.allocated_therapist("PT").username == "pt.sharma"
+    screenshot(page, "new-plan-page")

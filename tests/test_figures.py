@@ -168,3 +168,17 @@ def test_attention_flags_quiet_when_therapy_is_delivered(
     flags = selectors.attention_flags(plan, today)
     assert not flags.low_adherence
     assert flags.recent_delivered == TherapySession.objects.filter(date__gte=since).count()
+
+
+def test_recent_weeks_start_no_earlier_than_the_plan():
+    today = datetime.date(2026, 11, 25)  # a Wednesday
+    assert selectors.recent_weeks(today, 3) == [
+        datetime.date(2026, 11, 9),
+        datetime.date(2026, 11, 16),
+        datetime.date(2026, 11, 23),
+    ]
+    since = datetime.date(2026, 11, 18)
+    assert selectors.recent_weeks(today, 8, since=since) == [
+        datetime.date(2026, 11, 16),
+        datetime.date(2026, 11, 23),
+    ]

@@ -51,8 +51,8 @@ def _scale_max(values: list[int], floor: int = 4) -> int:
 
 def _legend(x: int, y: int, items: list[tuple[str, str]]) -> str:
     parts = []
-    for index, (colour, text) in enumerate(items):
-        left = x + index * 190
+    left = x
+    for colour, text in items:
         parts.append(
             format_html(
                 '<rect x="{}" y="{}" width="12" height="12" fill="{}"></rect>'
@@ -65,6 +65,7 @@ def _legend(x: int, y: int, items: list[tuple[str, str]]) -> str:
                 text,
             )
         )
+        left += 30 + 6 * len(text)  # roughly the text's width at 12px
     return "".join(parts)
 
 
