@@ -49,6 +49,25 @@ def _scale_max(values: list[int], floor: int = 4) -> int:
     return top + (top % 2)
 
 
+def _grid(left: int, right: int, top_value: int, y) -> str:
+    """Horizontal grid lines every two sessions, labelled on the left."""
+    return "".join(
+        format_html(
+            '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="{}"></line>'
+            '<text x="{}" y="{:.1f}" font-size="11" text-anchor="end">{}</text>',
+            left,
+            right,
+            y(tick),
+            y(tick),
+            GRID_COLOUR,
+            left - 5,
+            y(tick) + 4,
+            tick,
+        )
+        for tick in range(0, top_value + 1, 2)
+    )
+
+
 def _legend(x: int, y: int, items: list[tuple[str, str]]) -> str:
     parts = []
     left = x
@@ -100,22 +119,7 @@ def stacked_mix_chart(bars: list[Bar], title: str) -> str:
     def y(value: float) -> float:
         return top + plot_height - plot_height * value / top_value
 
-    parts = []
-    for tick in range(0, top_value + 1, 2):
-        parts.append(
-            format_html(
-                '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="{}"></line>'
-                '<text x="{}" y="{:.1f}" font-size="11" text-anchor="end">{}</text>',
-                left,
-                width - 10,
-                y(tick),
-                y(tick),
-                GRID_COLOUR,
-                left - 5,
-                y(tick) + 4,
-                tick,
-            )
-        )
+    parts = [_grid(left, width - 10, top_value, y)]
     for index, bar in enumerate(bars):
         x = left + slot * index + (slot - bar_width) / 2
         parts.append(
@@ -219,22 +223,7 @@ def adherence_chart(weeks, title="Allocated against delivered sessions by week")
     def y(value: float) -> float:
         return top + plot_height - plot_height * value / top_value
 
-    parts = []
-    for tick in range(0, top_value + 1, 2):
-        parts.append(
-            format_html(
-                '<line x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}" stroke="{}"></line>'
-                '<text x="{}" y="{:.1f}" font-size="11" text-anchor="end">{}</text>',
-                left,
-                width - 10,
-                y(tick),
-                y(tick),
-                GRID_COLOUR,
-                left - 5,
-                y(tick) + 4,
-                tick,
-            )
-        )
+    parts = [_grid(left, width - 10, top_value, y)]
     for index, week in enumerate(weeks):
         base_x = left + slot * index + (slot - 2 * bar_width - 4) / 2
         for offset, discipline, colour in ((0, "PT", PT_COLOUR), (1, "OT", OT_COLOUR)):
