@@ -12,4 +12,6 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("", include("plans.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("interop.api_urls")),
+    path("fhir/", include("interop.fhir_urls")),
 ]

@@ -8,7 +8,10 @@ from plans import services
 
 
 @pytest.fixture
-def clinic(plan, physiotherapist, physician):
+def clinic(plan, physiotherapist, physician, superuser):
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.create(user=superuser)
     services.log_session(
         plan=plan,
         therapist=physiotherapist,

@@ -1,0 +1,323 @@
+"""The FHIR R4 read API: read by id, search, and the capability statement.
+
+    GET /fhir/metadata                      CapabilityStatement
+    GET /fhir/<Type>/<id>                   one resource
+    GET /fhir/<Type>?patient=<id>           Bundle (searchset)
+
+Answers are application/fhir+json. A client signs in as for the REST API
+(session or `Authorization: Token …`) and sees what the web app would show it:
+a therapist only their own patients' plans and sessions, the front desk no
+clinical records. Refusals are OperationOutcomes: 401, 403, 404, 400.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, permissions
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from interop import fhir_resources as fhir
+from interop import visibility
+from patients.models import Diagnosis, Patient
+from plans import access, selectors
+from plans.models import Protocol, ProtocolStage, TherapySession
+
+# Parameters any search accepts: the client's preferred format is always JSON here.
+IGNORED_PARAMETERS = {"_format"}
+
+
+class FhirJsonRenderer(JSONRenderer):
+    media_type = "application/fhir+json"
+    format = "fhir"
+
+
+class AlwaysFhirJson(BaseContentNegotiation):
+    """FHIR JSON whatever the Accept header asks (XML is not offered)."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class SearchError(exceptions.ValidationError):
+    pass
+
+
+ISSUE_CODES = {
+    400: "invalid",
+    401: "login",
+    403: "forbidden",
+    404: "not-found",
+    405: "not-supported",
+}
+
+
+def fhir_exception_handler(exc, context):
+    """Every refusal as an OperationOutcome with the HTTP status."""
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        text = " ".join(str(item) for item in detail) if isinstance(detail, list) else str(detail)
+    elif isinstance(exc, Http404):
+        text = str(exc) or "Not found."
+    else:
+        text = str(getattr(exc, "detail", exc))
+    response.data = fhir.operation_outcome(ISSUE_CODES.get(response.status_code, "exception"), text)
+    return response
+
+
+def fhir_base(request) -> str:
+    return request.build_absolute_uri(reverse("fhir:metadata")).removesuffix("/metadata")
+
+
+def _id_value(value: str) -> int:
+    """A resource id from `123` or `Patient/123`; anything else matches nothing."""
+    tail = value.rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
+
+
+# --- What each resource type reads, who may read it and how it is searched ------
+
+
+@dataclass(frozen=True)
+class SearchParameter:
+    name: str
+    kind: str
+    documentation: str
+    apply: Callable[[QuerySet, str], QuerySet]
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    name: str
+    queryset: Callable[[], QuerySet]
+    visible: Callable[[object, QuerySet], QuerySet]  # (user, queryset) -> what they may list
+    may_list: Callable[[object], bool]
+    may_read: Callable[[object, object], bool]
+    to_resource: Callable[[object, str], dict]
+    parameters: list[SearchParameter] = field(default_factory=list)
+
+
+def _by_id(qs, value):
+    return qs.filter(pk=_id_value(value))
+
+
+def _identifier(qs, value):
+    number = value.split("|", 1)[-1]
+    return qs.filter(record_number=number)
+
+
+def _patients():
+    return Patient.objects.all()
+
+
+def _diagnoses():
+    return Diagnosis.objects.select_related("patient", "condition")
+
+
+def _protocols():
+    return Protocol.objects.select_related("condition", "author").prefetch_related(
+        Prefetch("stages", queryset=ProtocolStage.objects.order_by("order"))
+    )
+
+
+def _plans():
+    return selectors.plan_with_stages()
+
+
+def _sessions():
+    return TherapySession.objects.select_related("plan__patient", "therapist", "logged_by")
+
+
+def _protocol_url(qs, value):
+    """The canonical URL names a protocol family (condition and name); versions share it."""
+    url = value.split("|", 1)[0]
+    tail = url.rsplit("/PlanDefinition/", 1)[-1]
+    condition_id, _, slug = tail.removeprefix("protocol-").partition("-")
+    if not condition_id.isdigit():
+        return qs.none()
+    names = set(
+        Protocol.objects.filter(condition_id=int(condition_id)).values_list("name", flat=True)
+    )
+    matching = [name for name in names if fhir.protocol_slug(name) == slug]
+    return qs.filter(condition_id=int(condition_id), name__in=matching)
+
+
+def _protocol_version(qs, value):
+    return qs.filter(version=int(value)) if value.isdigit() else qs.none()
+
+
+def _anyone_with_a_role(user) -> bool:
+    return access.can_manage_patients(user) or user.discipline is not None
+
+
+def _clinical(user) -> bool:
+    return access.is_physician(user) or user.discipline is not None
+
+
+ID_PARAMETER = SearchParameter("_id", "token", "The resource id.", _by_id)
+
+
+def _patient_parameter(path: str) -> SearchParameter:
+    return SearchParameter(
+        "patient",
+        "reference",
+        "The patient: an id or Patient/<id>.",
+        lambda qs, value: qs.filter(**{path: _id_value(value)}),
+    )
+
+
+RESOURCE_TYPES = {
+    resource.name: resource
+    for resource in [
+        ResourceType(
+            name="Patient",
+            queryset=_patients,
+            visible=lambda user, qs: visibility.visible_patients(user, qs),
+            may_list=_anyone_with_a_role,
+            may_read=access.can_view_patient,
+            to_resource=fhir.patient_resource,
+            parameters=[
+                ID_PARAMETER,
+                SearchParameter(
+                    "identifier", "token", "The medical record number, e.g. RH-000001.", _identifier
+                ),
+            ],
+        ),
+        ResourceType(
+            name="Condition",
+            queryset=_diagnoses,
+            visible=lambda user, qs: qs.filter(
+                patient__in=visibility.visible_patients(user).values("pk")
+            ),
+            may_list=_anyone_with_a_role,
+            may_read=lambda user, diagnosis: access.can_view_patient(user, diagnosis.patient),
+            to_resource=fhir.condition_resource,
+            parameters=[ID_PARAMETER, _patient_parameter("patient")],
+        ),
+        ResourceType(
+            name="PlanDefinition",
+            queryset=_protocols,
+            visible=lambda user, qs: visibility.visible_protocols(user, qs),
+            may_list=access.can_view_protocols,
+            may_read=visibility.can_read_protocol,
+            to_resource=fhir.plan_definition_resource,
+            parameters=[
+                ID_PARAMETER,
+                SearchParameter("url", "uri", "The canonical URL (all versions).", _protocol_url),
+                SearchParameter("version", "token", "The version number.", _protocol_version),
+            ],
+        ),
+        ResourceType(
+            name="CarePlan",
+            queryset=_plans,
+            visible=lambda user, qs: visibility.visible_plans(user, qs),
+            may_list=_clinical,
+            may_read=access.can_view_plan,
+            to_resource=fhir.care_plan_resource,
+            parameters=[ID_PARAMETER, _patient_parameter("patient")],
+        ),
+        ResourceType(
+            name="Procedure",
+            queryset=_sessions,
+            visible=lambda user, qs: visibility.visible_sessions(user, qs),
+            may_list=_clinical,
+            may_read=lambda user, session: access.can_view_plan(user, session.plan),
+            to_resource=fhir.procedure_resource,
+            parameters=[
+                ID_PARAMETER,
+                _patient_parameter("plan__patient"),
+                SearchParameter(
+                    "based-on",
+                    "reference",
+                    "The plan: CarePlan/<id>.",
+                    lambda qs, value: qs.filter(plan_id=_id_value(value)),
+                ),
+            ],
+        ),
+    ]
+}
+
+
+def _resource_type(name: str) -> ResourceType:
+    resource_type = RESOURCE_TYPES.get(name)
+    if resource_type is None:
+        raise exceptions.NotFound(f"This server does not offer {name} resources.")
+    return resource_type
+
+
+# --- Views ---------------------------------------------------------------------
+
+
+@extend_schema(exclude=True)
+class FhirView(APIView):
+    renderer_classes = [FhirJsonRenderer]
+    content_negotiation_class = AlwaysFhirJson
+    parser_classes = []
+    http_method_names = ["get", "head", "options"]
+
+    def get_exception_handler(self):
+        return fhir_exception_handler
+
+    def fhir_response(self, resource: dict) -> Response:
+        return Response(resource, content_type=FhirJsonRenderer.media_type)
+
+
+class MetadataView(FhirView):
+    """The CapabilityStatement: open to any client, as FHIR discovery expects."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request):
+        params = {
+            name: [(p.name, p.kind, p.documentation) for p in resource.parameters]
+            for name, resource in RESOURCE_TYPES.items()
+        }
+        return self.fhir_response(fhir.capability_statement(fhir_base(request), params))
+
+
+class ReadView(FhirView):
+    def get(self, request, resource_type: str, resource_id: str):
+        kind = _resource_type(resource_type)
+        if not resource_id.isdigit():
+            raise exceptions.NotFound(f"{resource_type}/{resource_id} is not known here.")
+        instance = kind.queryset().filter(pk=int(resource_id)).first()
+        if instance is None:
+            raise exceptions.NotFound(f"{resource_type}/{resource_id} is not known here.")
+        if not kind.may_read(request.user, instance):
+            raise exceptions.PermissionDenied(f"You may not read {resource_type}/{resource_id}.")
+        return self.fhir_response(kind.to_resource(instance, fhir_base(request)))
+
+
+class SearchView(FhirView):
+    def get(self, request, resource_type: str):
+        kind = _resource_type(resource_type)
+        if not kind.may_list(request.user):
+            raise exceptions.PermissionDenied(f"You may not search {resource_type} resources.")
+        base = fhir_base(request)
+        known = {parameter.name: parameter for parameter in kind.parameters}
+        queryset = kind.visible(request.user, kind.queryset())
+        for name, values in request.query_params.lists():
+            if name in IGNORED_PARAMETERS:
+                continue
+            parameter = known.get(name)
+            if parameter is None:
+                offered = ", ".join(sorted(known)) or "none"
+                raise SearchError(
+                    f"{resource_type} cannot be searched by {name!r}; it is searched by {offered}."
+                )
+            for value in values:
+                queryset = parameter.apply(queryset, value)
+        resources = [kind.to_resource(instance, base) for instance in queryset.order_by("pk")]
+        return self.fhir_response(fhir.searchset(resources, base, request.build_absolute_uri()))
