@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "rehab",
     "patients",
     "plans",
+    # Outcomes (issue 5): measures, assessments, goals and evidence-guided progression.
+    "outcomes",
     # Interoperability (issue 6): REST API, its OpenAPI schema and the FHIR R4 read API.
     "rest_framework",
     "rest_framework.authtoken",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("patients/", include("patients.urls")),
     path("", include("plans.urls")),
+    path("", include("outcomes.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("interop.api_urls")),
     path("fhir/", include("interop.fhir_urls")),

@@ -11,7 +11,26 @@ from plans import services
 def clinic(plan, physiotherapist, physician, superuser):
     from rest_framework.authtoken.models import Token
 
+    from outcomes import services as outcome_services
+    from outcomes.models import MeasureSetting
+
     Token.objects.create(user=superuser)
+    MeasureSetting.objects.create(measure="modified_rankin", enabled=True)
+    outcome_services.record_assessment(
+        plan=plan,
+        measure_key="nprs",
+        assessor=physiotherapist,
+        date=plan.start_date,
+        item_scores={"pain": 4},
+    )
+    outcome_services.save_goal(
+        plan=plan,
+        by=physician,
+        discipline="PT",
+        family="move_better",
+        description="Walk to the bathroom",
+        target_date=plan.start_date,
+    )
     services.log_session(
         plan=plan,
         therapist=physiotherapist,
@@ -57,6 +76,8 @@ def test_admin_add_refused_only_where_a_service_makes_the_rows(client, superuser
     client.force_login(superuser)
     service_made = {
         "plans.rehabplan",
+        "outcomes.assessment",
+        "outcomes.stageexitrules",
         "plans.planstage",
         "plans.sessionallocation",
         "plans.therapysession",
