@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST_PORT ?= 127.0.0.1:8000
+# pytest-xdist workers for `make test` (one per core here).
+TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate seed serve browser clean
+.PHONY: run test lint format migrate seed serve browser clean backup restore
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +32,7 @@ run: $(VENV)/.installed-runtime
 test: $(VENV)/.installed-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=rehab.settings_test
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Browser journeys drive Debian's Chromium; Playwright cannot download browsers here.
 browser:
@@ -51,3 +53,25 @@ format: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-artifacts .pytest_cache .ruff_cache
+
+# --- Production and backups (issue 7; see README "Running it for the clinic") ---------
+BIND ?= 127.0.0.1:8000
+WORKERS ?= 3
+# The access log leaves out query strings: a search for a patient's name stays out of it.
+ACCESS_LOG_FORMAT := %(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss
+
+## serve: migrate, collect static files and run gunicorn (needs the production environment)
+serve: $(VENV)/.installed-runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/gunicorn rehab.wsgi:application --bind $(BIND) --workers $(WORKERS) \
+	  --access-logfile - --access-logformat '$(ACCESS_LOG_FORMAT)'
+
+## backup: write the database to backups/ (a SQLite copy, or pg_dump with PostgreSQL)
+backup: $(VENV)/.installed-runtime
+	$(BIN)/python manage.py backup
+
+## restore: replace the database with a backup: make restore FILE=backups/rehab-....dump
+restore: $(VENV)/.installed-runtime
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/rehab-..." >&2; exit 1; }
+	$(BIN)/python manage.py restore --noinput "$(FILE)"

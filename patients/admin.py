@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from patients.models import Condition, Diagnosis, Patient
+from rehab.admin import ClinicalRecordAdmin
 
 
 @admin.register(Condition)
@@ -14,10 +15,15 @@ class DiagnosisInline(admin.StackedInline):
     model = Diagnosis
     extra = 0
     autocomplete_fields = ["condition"]
+    can_delete = False  # clinical history is never deleted
 
 
 @admin.register(Patient)
-class PatientAdmin(admin.ModelAdmin):
+class PatientAdmin(ClinicalRecordAdmin):
+    never_deleted_message = (
+        "Patients are never deleted, so their clinical history stays complete. "
+        "To take a patient off the active list, untick 'active' and save."
+    )
     list_display = ["record_number", "full_name", "date_of_birth", "sex", "phone", "is_active"]
     list_filter = ["is_active", "sex", "preferred_language"]
     search_fields = ["full_name", "record_number", "phone", "family_contact_phone"]
@@ -48,7 +54,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Diagnosis)
-class DiagnosisAdmin(admin.ModelAdmin):
+class DiagnosisAdmin(ClinicalRecordAdmin):
     list_display = ["patient", "condition", "onset_date", "affected_side", "is_primary"]
     list_filter = ["is_primary", "affected_side", "condition"]
     search_fields = ["patient__full_name", "patient__record_number", "condition__name"]

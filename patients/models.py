@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 RECORD_NUMBER_PREFIX = "RH-"
 
@@ -88,6 +89,8 @@ class Patient(models.Model):
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Who changed what and when; a patient is deactivated, never deleted.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["full_name", "record_number"]
@@ -167,6 +170,7 @@ class Diagnosis(models.Model):
     notes = models.TextField(blank=True)
     is_primary = models.BooleanField("primary diagnosis", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-is_primary", "-onset_date"]

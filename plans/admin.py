@@ -13,6 +13,7 @@ from plans.models import (
     StageTransition,
     TherapySession,
 )
+from rehab.admin import ClinicalRecordAdmin
 
 
 def report_errors(modeladmin, request, error: ValidationError, obj) -> None:
@@ -36,7 +37,11 @@ class ProtocolStageInline(admin.StackedInline):
 
 
 @admin.register(Protocol)
-class ProtocolAdmin(admin.ModelAdmin):
+class ProtocolAdmin(ClinicalRecordAdmin):
+    never_deleted_message = (
+        "Protocols are never deleted: plans follow them and their history stays complete. "
+        "Retire a published protocol to stop offering it."
+    )
     list_display = [
         "name",
         "version",
@@ -96,7 +101,7 @@ class ProtocolAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProtocolStage)
-class ProtocolStageAdmin(admin.ModelAdmin):
+class ProtocolStageAdmin(ClinicalRecordAdmin):
     list_display = [
         "protocol",
         "order",
@@ -147,7 +152,11 @@ class SessionAllocationInline(admin.TabularInline):
 
 
 @admin.register(RehabPlan)
-class RehabPlanAdmin(admin.ModelAdmin):
+class RehabPlanAdmin(ClinicalRecordAdmin):
+    never_deleted_message = (
+        "Plans are never deleted, so the clinical history stays complete. "
+        "Discontinue the plan on its page instead."
+    )
     list_display = [
         "patient",
         "protocol",
@@ -190,7 +199,7 @@ class RehabPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanStage)
-class PlanStageAdmin(admin.ModelAdmin):
+class PlanStageAdmin(ClinicalRecordAdmin):
     list_display = [
         "plan",
         "order",
@@ -222,7 +231,7 @@ class PlanStageAdmin(admin.ModelAdmin):
 
 
 @admin.register(SessionAllocation)
-class SessionAllocationAdmin(admin.ModelAdmin):
+class SessionAllocationAdmin(ClinicalRecordAdmin):
     list_display = [
         "plan_stage",
         "discipline",
@@ -241,7 +250,7 @@ class SessionAllocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(TherapySession)
-class TherapySessionAdmin(admin.ModelAdmin):
+class TherapySessionAdmin(ClinicalRecordAdmin):
     list_display = [
         "date",
         "patient_name",
@@ -298,6 +307,9 @@ class StageMixChangeAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # part of the clinical record
+
 
 @admin.register(StageTransition)
 class StageTransitionAdmin(admin.ModelAdmin):
@@ -317,3 +329,6 @@ class StageTransitionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # part of the clinical record

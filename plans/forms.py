@@ -173,7 +173,37 @@ class PlanStartForm(forms.Form):
         return start
 
 
-class AllocateForm(forms.Form):
+STALE_FORM_MESSAGE = "This form is out of date; reload the plan and try again."
+
+
+class PlanVersionForm(forms.Form):
+    """A plan form that carries the plan version it was filled in on (optimistic locking).
+
+    The service compares it with the stored version and refuses a second save
+    made on the same old page, instead of silently overwriting a colleague.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def clean_version(self) -> int | None:
+        value = self.cleaned_data["version"].strip()
+        if not value:
+            return None
+        if not value.isdigit() or len(value) > 9:
+            self.add_error(None, forms.ValidationError(STALE_FORM_MESSAGE, code="bad_version"))
+            return None
+        return int(value)
+
+    def clean(self):
+        cleaned = super().clean()
+        # A hidden field's own error (a NUL character) would be invisible: say it at the top.
+        if "version" in self.errors:
+            del self.errors["version"]
+            self.add_error(None, forms.ValidationError(STALE_FORM_MESSAGE, code="bad_version"))
+        return cleaned
+
+
+class AllocateForm(PlanVersionForm):
     physiotherapist = StaffChoiceField(
         queryset=staff_with_role(Role.PHYSIOTHERAPIST),
         label="Physiotherapist (PT)",
@@ -188,7 +218,7 @@ class AllocateForm(forms.Form):
     )
 
 
-class IndividualiseForm(forms.Form):
+class IndividualiseForm(PlanVersionForm):
     pt_sessions_per_week = forms.IntegerField(
         label="PT sessions a week",
         min_value=0,
@@ -209,6 +239,11 @@ class IndividualiseForm(forms.Form):
 
 class AdvanceStageForm(forms.Form):
     to_order = forms.IntegerField(label="Move to", required=False, widget=forms.Select)
+    # The stage the physician saw: a second physician on the same old page is
+    # refused instead of moving the plan twice.
+    expected_stage_order = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=1000
+    )
     reason = forms.CharField(
         label="Reason",
         required=False,
@@ -226,6 +261,8 @@ class AdvanceStageForm(forms.Form):
         super().__init__(*args, **kwargs)
         stages = list(plan.stages.all())
         current = next((s for s in stages if s.status == PlanStage.Status.CURRENT), None)
+        if current is not None:
+            self.fields["expected_stage_order"].initial = current.order
         choices = []
         if current is not None:
             following = next((s for s in stages if s.order == current.order + 1), None)
@@ -241,8 +278,16 @@ class AdvanceStageForm(forms.Form):
                     choices.append((stage.order, f"Skip to stage {stage.order} — {stage.name}"))
         self.fields["to_order"].widget.choices = choices or [("", "Next stage")]
 
+    def clean(self):
+        cleaned = super().clean()
+        # A hidden field's error would be invisible: say it where the physician reads.
+        if "expected_stage_order" in self.errors:
+            del self.errors["expected_stage_order"]
+            self.add_error(None, forms.ValidationError(STALE_FORM_MESSAGE, code="bad_stage"))
+        return cleaned
 
-class PlanStatusForm(forms.Form):
+
+class PlanStatusForm(PlanVersionForm):
     # Every status is accepted here so the service's refusal reaches the page.
     status = forms.ChoiceField(choices=RehabPlan.Status.choices)
     reason = forms.CharField(

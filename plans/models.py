@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from rehab.models import Discipline
 
@@ -232,6 +233,7 @@ class Protocol(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["condition__name", "name", "-version"]
@@ -289,6 +291,7 @@ class Protocol(models.Model):
 
 class ProtocolStage(StageDose):
     protocol = models.ForeignKey(Protocol, on_delete=models.CASCADE, related_name="stages")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["protocol", "order"]
@@ -351,8 +354,12 @@ class RehabPlan(models.Model):
         "main problem at intake", max_length=20, choices=PrimaryConcern.choices
     )
     status_reason = models.TextField(blank=True)
+    # Optimistic locking: every plan service adds one, and a form sent with an
+    # older number is refused instead of silently overwriting a colleague's change.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ["-start_date", "-pk"]
@@ -455,7 +462,8 @@ class PlanStage(StageDose):
         CURRENT = "current", "Current"
         DONE = "done", "Done"
 
-    plan = models.ForeignKey(RehabPlan, on_delete=models.CASCADE, related_name="stages")
+    # Clinical history is never deleted: no cascade from a plan to its stages.
+    plan = models.ForeignKey(RehabPlan, on_delete=models.PROTECT, related_name="stages")
     protocol_stage = models.ForeignKey(
         ProtocolStage, on_delete=models.PROTECT, related_name="plan_stages"
     )
@@ -464,6 +472,7 @@ class PlanStage(StageDose):
     ended_on = models.DateField(null=True, blank=True)
     # Tie-break for two stage changes on one day.
     entered_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan", "order"]
@@ -563,7 +572,7 @@ class StageTransition(models.Model):
 class SessionAllocation(models.Model):
     """Who gives a plan stage's PT or OT sessions, and how many a week."""
 
-    plan_stage = models.ForeignKey(PlanStage, on_delete=models.CASCADE, related_name="allocations")
+    plan_stage = models.ForeignKey(PlanStage, on_delete=models.PROTECT, related_name="allocations")
     discipline = models.CharField(max_length=2, choices=Discipline.choices)
     therapist = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -582,6 +591,7 @@ class SessionAllocation(models.Model):
             MaxValueValidator(MAX_SESSION_MINUTES),
         ]
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["plan_stage", "discipline"]
@@ -682,6 +692,7 @@ class TherapySession(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-date", "-start_time", "-pk"]

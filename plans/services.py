@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from plans import signals
@@ -39,6 +40,36 @@ def _after_commit(signal, **kwargs) -> None:
 def _lock(model, pk):
     """Re-read a row under a lock so two people acting at once are serialised."""
     return model.objects.select_for_update().get(pk=pk)
+
+
+def _by(record, user):
+    """Name who makes this change in the record's audit history.
+
+    Without it the history takes the signed-in user of the web request; a
+    service called from admin, the API or a command knows better.
+    """
+    if user is not None:
+        record._history_user = user
+    return record
+
+
+PLAN_CHANGED_MESSAGE = (
+    "This plan was changed by someone else while you were editing it; "
+    "reload the plan to see their change, then try again."
+)
+STAGE_CHANGED_MESSAGE = "The plan was moved by someone else; reload it."
+
+
+def _check_plan_version(plan: RehabPlan, expected_version: int | None) -> None:
+    """Optimistic locking: refuse a form filled in on an older version of the plan."""
+    if expected_version is not None and plan.version != expected_version:
+        raise ValidationError(PLAN_CHANGED_MESSAGE, code="plan_changed")
+
+
+def _bump_plan_version(plan: RehabPlan) -> None:
+    """Count one more change to the plan (an UPDATE, so no empty audit row is added)."""
+    RehabPlan.objects.filter(pk=plan.pk).update(version=F("version") + 1, updated_at=timezone.now())
+    plan.version += 1
 
 
 # --- Protocols -------------------------------------------------------------
@@ -73,7 +104,7 @@ def publish_protocol(*, protocol: Protocol, by) -> Protocol:
     protocol.status = Protocol.Status.PUBLISHED
     protocol.published_at = timezone.now()
     protocol.full_clean()
-    protocol.save()
+    _by(protocol, by).save()
     return protocol
 
 
@@ -87,7 +118,7 @@ def retire_protocol(*, protocol: Protocol, by) -> Protocol:
         )
     protocol.status = Protocol.Status.RETIRED
     protocol.full_clean()
-    protocol.save()
+    _by(protocol, by).save()
     return protocol
 
 
@@ -110,11 +141,11 @@ def new_protocol_version(*, protocol: Protocol, author) -> Protocol:
         rationale=protocol.rationale,
     )
     draft.full_clean()
-    draft.save()
+    _by(draft, author).save()
     for stage in protocol.stages.all():
         copy = ProtocolStage(protocol=draft, **stage.dose_fields())
         copy.full_clean()
-        copy.save()
+        _by(copy, author).save()
     return draft
 
 
@@ -137,12 +168,14 @@ def save_protocol_draft(*, protocol: Protocol, stages: list[dict], author) -> Pr
         protocol.author = author
         protocol.status = Protocol.Status.DRAFT
     protocol.full_clean()
-    protocol.save()
-    protocol.stages.all().delete()
+    _by(protocol, author).save()
+    # A draft's stages are replaced as a whole (deletion is recorded in their history).
+    for old_stage in protocol.stages.all():
+        _by(old_stage, author).delete()
     for number, fields in enumerate(stages, start=1):
         stage = ProtocolStage(protocol=protocol, **{**fields, "order": number})
         stage.full_clean()
-        stage.save()
+        _by(stage, author).save()
     return protocol
 
 
@@ -236,12 +269,16 @@ def _create_allocation(stage: PlanStage, discipline: str, therapist) -> SessionA
 
 
 @transaction.atomic
-def allocate_therapist(*, plan: RehabPlan, discipline: str, therapist, by) -> int:
+def allocate_therapist(
+    *, plan: RehabPlan, discipline: str, therapist, by, expected_version: int | None = None
+) -> int:
     """Give the plan's current and upcoming stages of one discipline to a therapist.
 
     Finished stages keep whoever gave them. Returns how many allocations changed.
+    `expected_version` is the plan version the form was filled in on.
     """
     plan = _lock(RehabPlan, plan.pk)
+    _check_plan_version(plan, expected_version)
     _check_therapist(therapist, discipline, "therapist")
     if plan.status in (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED):
         raise ValidationError("A closed plan cannot be given new therapists.", code="plan_closed")
@@ -254,8 +291,9 @@ def allocate_therapist(*, plan: RehabPlan, discipline: str, therapist, by) -> in
     for allocation in allocations:
         allocation.therapist = therapist
         allocation.full_clean()
-        allocation.save()
+        _by(allocation, by).save()
         changed += 1
+    _bump_plan_version(plan)
     return changed
 
 
@@ -267,14 +305,19 @@ def advance_stage(
     reason: str = "",
     to_order: int | None = None,
     effective_date: datetime.date | None = None,
+    expected_stage_order: int | None = None,
+    expected_version: int | None = None,
 ) -> PlanStage:
     """Move an active plan to its next stage, or to `to_order`.
 
     Going forward needs no reason (the criteria are in the protocol); going
     back does. The plan row is locked so two physicians acting at once cannot
-    both move it: the second sees the stage the first chose.
+    both move it: the second sees the stage the first chose, and when it says
+    which stage it saw (`expected_stage_order`) it is refused instead of moving
+    the plan a second time.
     """
     plan = _lock(RehabPlan, plan.pk)
+    _check_plan_version(plan, expected_version)
     effective_date = effective_date or timezone.localdate()
     if plan.status != RehabPlan.Status.ACTIVE:
         raise ValidationError(
@@ -284,6 +327,8 @@ def advance_stage(
         )
     stages = list(plan.stages.select_for_update().order_by("order"))
     current = next(s for s in stages if s.status == PlanStage.Status.CURRENT)
+    if expected_stage_order is not None and current.order != expected_stage_order:
+        raise ValidationError(STAGE_CHANGED_MESSAGE, code="stage_changed")
     target_order = current.order + 1 if to_order is None else to_order
     target = next((s for s in stages if s.order == target_order), None)
     if target is None:
@@ -330,12 +375,12 @@ def advance_stage(
     if going_back:
         current.started_on = None
         current.entered_at = None
-    current.save()
+    _by(current, by).save()
     for stage in stages:
         if going_back and target.order < stage.order < current.order:
             stage.status, stage.started_on, stage.ended_on = PlanStage.Status.UPCOMING, None, None
             stage.entered_at = None
-            stage.save()
+            _by(stage, by).save()
         if not going_back and current.order < stage.order < target.order:
             # Skipped stages are closed without ever starting.
             stage.status, stage.started_on, stage.ended_on = (
@@ -343,13 +388,13 @@ def advance_stage(
                 effective_date,
                 effective_date,
             )
-            stage.save()
+            _by(stage, by).save()
     target.status = PlanStage.Status.CURRENT
     target.started_on = effective_date
     target.ended_on = None
     target.entered_at = timezone.now()
     target.full_clean()
-    target.save()
+    _by(target, by).save()
     StageTransition.objects.create(
         plan=plan,
         from_stage=current,
@@ -358,7 +403,7 @@ def advance_stage(
         effective_date=effective_date,
         reason=reason.strip(),
     )
-    plan.save(update_fields=["updated_at"])
+    _bump_plan_version(plan)
     _after_commit(signals.plan_mix_changed, plan=plan, stage=target, by=by)
     return target
 
@@ -371,12 +416,16 @@ def individualise_stage_mix(
     ot_sessions_per_week: int,
     reason: str,
     by,
+    expected_version: int | None = None,
 ) -> PlanStage:
     """Change one plan stage's PT/OT sessions a week, recording who, when and why.
 
     The protocol's numbers stay on the protocol stage for comparison, and the
     stage's allocations follow the new numbers.
     """
+    # The plan first, as every plan action locks it: two changes never interleave.
+    plan = _lock(RehabPlan, stage.plan_id)
+    _check_plan_version(plan, expected_version)
     stage = _lock(PlanStage, stage.pk)
     if not reason.strip():
         raise ValidationError(
@@ -415,13 +464,14 @@ def individualise_stage_mix(
     stage.pt_sessions_per_week = pt_sessions_per_week
     stage.ot_sessions_per_week = ot_sessions_per_week
     stage.full_clean()
-    stage.save()
+    _by(stage, by).save()
     change.full_clean()
     change.save()
     for allocation in stage.allocations.all():
         allocation.sessions_per_week = stage.sessions_per_week(allocation.discipline)
         allocation.full_clean()
-        allocation.save()
+        _by(allocation, by).save()
+    _bump_plan_version(plan)
     _after_commit(signals.plan_mix_changed, plan=stage.plan, stage=stage, by=by)
     return stage
 
@@ -451,9 +501,11 @@ def change_plan_status(
     by,
     reason: str = "",
     effective_date: datetime.date | None = None,
+    expected_version: int | None = None,
 ) -> RehabPlan:
     """Put a plan on hold, resume it, complete it or discontinue it."""
     plan = _lock(RehabPlan, plan.pk)
+    _check_plan_version(plan, expected_version)
     effective_date = effective_date or timezone.localdate()
     if status not in PLAN_STATUS_CHANGES[plan.status]:
         raise ValidationError(
@@ -501,9 +553,10 @@ def change_plan_status(
         if current:
             current.status = PlanStage.Status.DONE
             current.ended_on = plan.end_date
-            current.save()
+            _by(current, by).save()
+    plan.version += 1
     plan.full_clean()
-    plan.save()
+    _by(plan, by).save()
     _after_commit(signals.plan_status_changed, plan=plan, by=by)
     return plan
 
@@ -605,7 +658,7 @@ def log_session(
     )
     session.full_clean(exclude=["plan_stage"])
     session.plan_stage = _stage_on(plan, date)
-    session.save()
+    _by(session, logged_by).save()
     return session
 
 
@@ -650,7 +703,7 @@ def correct_session(*, session: TherapySession, by, **changes) -> TherapySession
         setattr(session, field, value)
     session.full_clean(exclude=["plan_stage"])
     session.plan_stage = _stage_on(session.plan, session.date)
-    session.save()
+    _by(session, by).save()
     return session
 
 

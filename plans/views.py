@@ -224,7 +224,7 @@ def _plan_page(request, plan: RehabPlan, *, advance_form=None, status_form=None)
         "is_open": is_open,
         "can_log_session": plan.is_active and _is_allocated_here(user, plan),
         "advance_form": advance_form or AdvanceStageForm(plan=plan),
-        "status_form": status_form or PlanStatusForm(),
+        "status_form": status_form or _status_form(plan),
         "status_actions": [
             (value, label, style)
             for value, label, style in STATUS_ACTIONS
@@ -232,6 +232,12 @@ def _plan_page(request, plan: RehabPlan, *, advance_form=None, status_form=None)
         ],
     }
     return render(request, "plans/plan_detail.html", context)
+
+
+def _status_form(plan: RehabPlan) -> PlanStatusForm:
+    form = PlanStatusForm()
+    form.fields["version"].initial = plan.version
+    return form
 
 
 @require_GET
@@ -264,13 +270,18 @@ def plan_allocate(request, pk: int):
             try:
                 # Both disciplines or neither: a refusal of the second undoes the first.
                 with transaction.atomic():
-                    for discipline in changes:
+                    for number, discipline in enumerate(changes):
                         try:
                             services.allocate_therapist(
                                 plan=plan,
                                 discipline=discipline,
                                 therapist=chosen[discipline],
                                 by=request.user,
+                                # The first change checks the page was current; the
+                                # second follows it in the same transaction.
+                                expected_version=(
+                                    form.cleaned_data["version"] if number == 0 else None
+                                ),
                             )
                         except ValidationError as error:
                             add_service_errors(
@@ -290,6 +301,7 @@ def plan_allocate(request, pk: int):
                 return redirect("plans:plan_detail", pk=plan.pk)
     else:
         form = AllocateForm(initial={field: current[d] for d, field in ALLOCATION_FIELDS.items()})
+        form.fields["version"].initial = plan.version
     return render(
         request,
         "plans/plan_allocate.html",
@@ -316,6 +328,7 @@ def plan_individualise(request, pk: int, stage_pk: int):
                     ot_sessions_per_week=form.cleaned_data["ot_sessions_per_week"],
                     reason=form.cleaned_data["reason"],
                     by=request.user,
+                    expected_version=form.cleaned_data["version"],
                 )
             except ValidationError as error:
                 add_service_errors(form, error)
@@ -333,6 +346,7 @@ def plan_individualise(request, pk: int, stage_pk: int):
                 "ot_sessions_per_week": stage.ot_sessions_per_week,
             }
         )
+        form.fields["version"].initial = plan.version
     return render(
         request,
         "plans/plan_individualise.html",
@@ -359,6 +373,7 @@ def plan_advance(request, pk: int):
                 reason=form.cleaned_data["reason"],
                 to_order=form.cleaned_data["to_order"],
                 effective_date=form.cleaned_data["effective_date"],
+                expected_stage_order=form.cleaned_data["expected_stage_order"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -381,6 +396,7 @@ def plan_status(request, pk: int):
                 status=form.cleaned_data["status"],
                 by=request.user,
                 reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -1,7 +1,34 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.shortcuts import redirect
+from django.urls import reverse
+from simple_history.admin import SimpleHistoryAdmin
 
 from rehab.models import User
+
+NEVER_DELETED_MESSAGE = (
+    "Clinical records are never deleted, so their history stays complete. Nothing was deleted."
+)
+
+
+class ClinicalRecordAdmin(SimpleHistoryAdmin):
+    """Admin for a clinical record: a History button, and no delete.
+
+    Delete is refused for everyone (superusers included) with a message on the
+    record's page; `never_deleted_message` says what to do instead.
+    """
+
+    never_deleted_message = NEVER_DELETED_MESSAGE
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self.message_user(request, self.never_deleted_message, messages.ERROR)
+        opts = self.model._meta
+        return redirect(
+            reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+        )
 
 
 @admin.register(User)

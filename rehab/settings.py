@@ -5,10 +5,12 @@ environment variable read by a strict helper below, which refuses a bad value
 instead of guessing.
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,6 +77,11 @@ INSTALLED_APPS = [
     "plans",
     # Outcomes (issue 5): measures, assessments, goals and evidence-guided progression.
     "outcomes",
+    # Trust (issue 7): audit history, sign-in lockout, content security policy.
+    "simple_history",
+    "axes",
+    "csp",
+    "audit",
     # Interoperability (issue 6): REST API, its OpenAPI schema and the FHIR R4 read API.
     "rest_framework",
     "rest_framework.authtoken",
@@ -95,6 +102,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page needs a signed-in user unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Trust (issue 7): the content security policy header; the signed-in user
+    # recorded with every audit history row; the sign-in lockout (kept last).
+    "csp.middleware.CSPMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "rehab.urls"
@@ -124,6 +136,11 @@ DATABASES = {
 }
 
 AUTH_USER_MODEL = "rehab.User"
+# The lockout backend refuses a locked-out sign-in before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "rehab.security.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -174,12 +191,83 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Trust (issue 7) -----------------------------------------------------------
+
+# Sign-in lockout: after 5 wrong passwords for one username from one address,
+# that pair waits 15 minutes (both from the environment).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "rehab.security.locked_out"
+# Unlock with `manage.py axes_reset_username <name>` (see README), not from admin.
+AXES_ENABLE_ADMIN = False
+# Behind a reverse proxy, how many proxies add to X-Forwarded-For (0: none).
+if env_int("TRUSTED_PROXY_COUNT", 0):
+    AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# Content security policy: scripts, styles, images and fonts only from this
+# server; no inline script anywhere. Style attributes (a chart legend's colour
+# swatch, a table's column widths) are allowed; <style> blocks are not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-elem": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        # Bootstrap draws its select arrows and menu icon as data: SVG images.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+# Audit history: the admin shows past versions but never reverts to one (a revert
+# would bypass the services' clinical rules).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# Backups (`make backup`): where the dumps go.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "backups"))
+
+# Privacy (issue 7): the log shows paths without query strings and tracebacks
+# without exception messages; error reports carry no form data or local values.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_query_strings": {"()": "rehab.logging.DropQueryStrings"}},
+    "formatters": {
+        "private": {"()": "rehab.logging.PrivateFormatter"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "private",
+            "filters": ["no_query_strings"],
+        },
+        # runserver's request lines, as Django prints them, less the query strings.
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["no_query_strings"],
+        },
+    },
+    "loggers": {
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+DEFAULT_EXCEPTION_REPORTER_FILTER = "rehab.logging.ClinicalDataReporterFilter"
 
 # Interoperability (issue 6): the REST API under /api/v1/ and FHIR under /fhir/.
 # A client signs in with the web session or a per-user token (`manage.py api_token`);
