@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "plans",
     # Outcomes (issue 5): measures, assessments, goals and evidence-guided progression.
     "outcomes",
+    # Timetable (issue 4): working hours, appointments from the PT/OT mix, iCalendar feeds.
+    "scheduling",
     # Trust (issue 7): audit history, sign-in lockout, content security policy.
     "simple_history",
     "axes",

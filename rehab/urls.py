@@ -12,6 +12,7 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("", include("plans.urls")),
     path("", include("outcomes.urls")),
+    path("timetable/", include("scheduling.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("interop.api_urls")),
     path("fhir/", include("interop.fhir_urls")),

@@ -447,10 +447,11 @@ def test_plan_page_query_count_does_not_grow_with_the_session_log(
     # Constant whatever the log's length: user, groups and session (6 with its save), the plan
     # and its stages (3), the therapist's allocation check, mix changes, weekly
     # figures, the page of sessions with its count, and the stage changes; then the
-    # outcomes panel (assessments, goals, exit criteria of the stage).
+    # outcomes panel (assessments, goals, exit criteria of the stage) and the
+    # timetable panel.
     for persona in (physician, occupational_therapist):
         client.force_login(persona)
-        with django_assert_max_num_queries(20):
+        with django_assert_max_num_queries(22):
             response = client.get(url("plan_detail", plan.pk))
         assert response.status_code == 200
 

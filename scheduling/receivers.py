@@ -1,0 +1,41 @@
+"""The timetable follows its plan: listeners to the signals plans sends after commit."""
+
+from django.dispatch import receiver
+
+from plans import signals
+from plans.models import RehabPlan
+from scheduling import services
+
+
+@receiver(signals.plan_mix_changed, dispatch_uid="scheduling_review_on_mix_change")
+def review_after_mix_change(sender, plan, stage, by=None, **kwargs):
+    """A new stage or an individualised mix: the future appointments wait for a review."""
+    stage.refresh_from_db()
+    if not stage.is_current:
+        # An upcoming stage's mix changed: today's timetable still holds.
+        return
+    services.request_review(
+        plan=plan,
+        reason=(
+            f"Stage {stage.order} ({stage.name}) now has PT {stage.pt_sessions_per_week} "
+            f"and OT {stage.ot_sessions_per_week} a week."
+        ),
+    )
+
+
+@receiver(signals.plan_status_changed, dispatch_uid="scheduling_review_on_status_change")
+def review_after_status_change(sender, plan, by=None, **kwargs):
+    plan = RehabPlan.objects.get(pk=plan.pk)
+    if plan.status != RehabPlan.Status.ACTIVE:
+        services.request_review(
+            plan=plan,
+            reason=f"The plan is {plan.get_status_display().lower()}: "
+            "its future appointments are no longer needed.",
+        )
+
+
+@receiver(signals.demo_clinic_seeded, dispatch_uid="scheduling_demo_timetable")
+def demo_timetable(sender, users, **kwargs):
+    from scheduling.demo import seed_demo_timetable
+
+    return seed_demo_timetable(users)

@@ -1,0 +1,416 @@
+"""Reads of the timetable: the proposer's input from the database, week views and
+adherence from appointments. Every list is fetched in a fixed number of queries."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from plans import selectors as plan_selectors
+from plans.models import PlanStage, RehabPlan
+from rehab.models import Discipline, User
+from scheduling import proposer
+from scheduling.models import (
+    DEFAULT_DAY_END,
+    DEFAULT_DAY_START,
+    DEFAULT_WORKING_DAYS,
+    Appointment,
+    ClinicHoliday,
+    Leave,
+    PatientPreference,
+    WorkingHours,
+    slot_minutes,
+)
+
+DISCIPLINES = (Discipline.PT, Discipline.OT)
+
+
+def local_naive(moment: datetime.datetime) -> datetime.datetime:
+    """An aware moment as the clinic's wall-clock time (what the proposer reads)."""
+    return timezone.localtime(moment).replace(tzinfo=None)
+
+
+def aware(moment: datetime.datetime) -> datetime.datetime:
+    """The clinic's wall-clock time as an aware moment (what the database stores)."""
+    return timezone.make_aware(moment)
+
+
+def day_bounds(first: datetime.date, last: datetime.date) -> tuple:
+    """Aware start of the first day and start of the day after the last."""
+    return (
+        aware(datetime.datetime.combine(first, datetime.time())),
+        aware(datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time())),
+    )
+
+
+def starting_between(first: datetime.date, last: datetime.date) -> Q:
+    start, end = day_bounds(first, last)
+    return Q(start__gte=start, start__lt=end)
+
+
+def holding_time():
+    return Q(status__in=Appointment.HOLDS_TIME)
+
+
+def working_hours_of(therapist_ids) -> dict[int, dict[int, tuple]]:
+    """Each therapist's hours by weekday; the clinic's default for one with none recorded."""
+    recorded = defaultdict(dict)
+    for row in WorkingHours.objects.filter(therapist_id__in=therapist_ids):
+        recorded[row.therapist_id][row.weekday] = (row.start, row.end)
+    default = dict.fromkeys(DEFAULT_WORKING_DAYS, (DEFAULT_DAY_START, DEFAULT_DAY_END))
+    return {pk: dict(recorded[pk]) if pk in recorded else dict(default) for pk in therapist_ids}
+
+
+def holidays_between(first: datetime.date, last: datetime.date) -> dict[datetime.date, str]:
+    return dict(ClinicHoliday.objects.filter(date__range=(first, last)).values_list("date", "name"))
+
+
+def therapist_calendars(
+    therapists, first: datetime.date, last: datetime.date, exclude_ids=()
+) -> dict[int, proposer.TherapistCalendar]:
+    """What the proposer needs to know of each therapist between two days (three queries)."""
+    therapists = {t.pk: t for t in therapists}
+    hours = working_hours_of(list(therapists))
+    leave = defaultdict(list)
+    for row in Leave.objects.filter(
+        therapist_id__in=therapists, start_date__lte=last, end_date__gte=first
+    ):
+        leave[row.therapist_id].append((row.start_date, row.end_date))
+    busy = defaultdict(list)
+    start, end = day_bounds(first, last)
+    for therapist_id, a_start, a_end in (
+        Appointment.objects.filter(
+            holding_time(), therapist_id__in=therapists, start__lt=end, end__gt=start
+        )
+        .exclude(pk__in=exclude_ids)
+        .values_list("therapist_id", "start", "end")
+    ):
+        busy[therapist_id].append((local_naive(a_start), local_naive(a_end)))
+    return {
+        pk: proposer.TherapistCalendar(
+            therapist_id=pk,
+            name=therapist.display_name,
+            hours=hours[pk],
+            leave=tuple(leave[pk]),
+            busy=tuple(busy[pk]),
+        )
+        for pk, therapist in therapists.items()
+    }
+
+
+def patient_busy(patient_id, first, last, exclude_ids=()) -> tuple:
+    start, end = day_bounds(first, last)
+    rows = (
+        Appointment.objects.filter(
+            holding_time(), plan__patient_id=patient_id, start__lt=end, end__gt=start
+        )
+        .exclude(pk__in=exclude_ids)
+        .values_list("start", "end")
+    )
+    return tuple((local_naive(s), local_naive(e)) for s, e in rows)
+
+
+def preference_of(patient_id) -> str:
+    preference = PatientPreference.objects.filter(patient_id=patient_id).first()
+    return preference.time_of_day if preference else PatientPreference.TimeOfDay.ANY
+
+
+def needs_of(stage: PlanStage | None) -> tuple[proposer.DisciplineNeed, ...]:
+    """A stage's PT and OT sessions a week, minutes and therapist, from its allocations."""
+    if stage is None:
+        return ()
+    allocations = {a.discipline: a for a in stage.allocations.all()}
+    needs = []
+    for discipline in DISCIPLINES:
+        allocation = allocations.get(discipline)
+        sessions = (
+            allocation.sessions_per_week if allocation else stage.sessions_per_week(discipline)
+        )
+        minutes = (
+            allocation.minutes_per_session if allocation else stage.minutes_per_session(discipline)
+        )
+        needs.append(
+            proposer.DisciplineNeed(
+                discipline=discipline,
+                sessions_per_week=sessions,
+                minutes=minutes,
+                therapist_id=allocation.therapist_id if allocation else None,
+            )
+        )
+    return tuple(needs)
+
+
+def allocated_therapists(stage: PlanStage | None) -> list[User]:
+    if stage is None:
+        return []
+    return [a.therapist for a in stage.allocations.all() if a.therapist_id]
+
+
+def proposal_request(
+    plan: RehabPlan,
+    *,
+    first_day: datetime.date,
+    weeks: int,
+    now: datetime.datetime,
+    replaceable=(),
+) -> proposer.ProposalRequest:
+    """The proposer's input for a plan's current stage.
+
+    `replaceable` are the plan's future appointments that a re-proposal may keep
+    or cancel: they leave the busy lists and become preferred slots instead.
+    """
+    stage = plan.current_stage
+    last_day = proposer.week_start(first_day) + datetime.timedelta(weeks=weeks, days=-1)
+    # A week under way counts what the plan already has in it, so read from its Monday.
+    window_first = proposer.week_start(first_day)
+    exclude = [a.pk for a in replaceable]
+    plan_booked = (
+        Appointment.objects.filter(
+            holding_time(),
+            starting_between(window_first, last_day),
+            plan=plan,
+        )
+        .exclude(pk__in=exclude)
+        .values_list("discipline", "start")
+    )
+    return proposer.ProposalRequest(
+        first_day=first_day,
+        weeks=weeks,
+        needs=needs_of(stage),
+        therapists=therapist_calendars(
+            allocated_therapists(stage), window_first, last_day, exclude_ids=exclude
+        ),
+        holidays=frozenset(holidays_between(window_first, last_day)),
+        patient_busy=patient_busy(plan.patient_id, window_first, last_day, exclude_ids=exclude),
+        plan_booked=tuple((d, local_naive(s)) for d, s in plan_booked),
+        preference=preference_of(plan.patient_id),
+        slot_minutes=slot_minutes(),
+        not_before=local_naive(now),
+        preferred=tuple(
+            proposer.ProposedAppointment(
+                local_naive(a.start), local_naive(a.end), a.discipline, a.therapist_id
+            )
+            for a in replaceable
+        ),
+    )
+
+
+# --- Week views --------------------------------------------------------------
+
+
+def monday_of(value: str | None, today: datetime.date) -> datetime.date:
+    """The Monday of the week asked for in the address (?week=2026-03-04), else this week."""
+    try:
+        day = datetime.date.fromisoformat(value) if value else today
+    except ValueError:
+        day = today
+    return proposer.week_start(day)
+
+
+@dataclass
+class Day:
+    date: datetime.date
+    holiday: str = ""
+    appointments: list = field(default_factory=list)
+    off: bool = False  # the therapist does not work, or is on leave
+    off_reason: str = ""
+
+    @property
+    def is_today(self) -> bool:
+        return self.date == timezone.localdate()
+
+
+def appointments_between(first: datetime.date, last: datetime.date):
+    return Appointment.objects.filter(starting_between(first, last)).select_related(
+        "plan__patient", "therapist", "therapy_session"
+    )
+
+
+def week_days(monday: datetime.date, appointments) -> list[Day]:
+    holidays = holidays_between(monday, monday + datetime.timedelta(days=6))
+    days = {
+        monday + datetime.timedelta(days=n): Day(
+            date=monday + datetime.timedelta(days=n),
+            holiday=holidays.get(monday + datetime.timedelta(days=n), ""),
+        )
+        for n in range(7)
+    }
+    for appointment in appointments:
+        days[appointment.local_start.date()].appointments.append(appointment)
+    return list(days.values())
+
+
+def therapist_week(therapist: User, monday: datetime.date) -> list[Day]:
+    sunday = monday + datetime.timedelta(days=6)
+    days = week_days(
+        monday, appointments_between(monday, sunday).filter(therapist=therapist).order_by("start")
+    )
+    hours = working_hours_of([therapist.pk])[therapist.pk]
+    leave = list(
+        Leave.objects.filter(therapist=therapist, start_date__lte=sunday, end_date__gte=monday)
+    )
+    for day in days:
+        on_leave = next((r for r in leave if r.start_date <= day.date <= r.end_date), None)
+        if on_leave:
+            day.off, day.off_reason = (
+                True,
+                f"On leave{': ' + on_leave.reason if on_leave.reason else ''}",
+            )
+        elif day.date.weekday() not in hours:
+            day.off, day.off_reason = True, "Day off"
+        else:
+            start, end = hours[day.date.weekday()]
+            day.off_reason = f"{start:%H:%M}–{end:%H:%M}"
+    return days
+
+
+def patient_week(patient, monday: datetime.date) -> list[Day]:
+    sunday = monday + datetime.timedelta(days=6)
+    return week_days(
+        monday,
+        appointments_between(monday, sunday).filter(plan__patient=patient).order_by("start"),
+    )
+
+
+@dataclass
+class ClinicColumn:
+    therapist: User
+    days: list[Day]
+
+
+def clinic_week(monday: datetime.date, discipline: str) -> list[ClinicColumn]:
+    """Every active therapist of a discipline with their week (three queries in all)."""
+    from rehab.models import ROLE_OF_DISCIPLINE
+
+    therapists = list(
+        User.objects.filter(is_active=True, groups__name=ROLE_OF_DISCIPLINE[discipline])
+        .order_by("first_name", "last_name")
+        .distinct()
+    )
+    sunday = monday + datetime.timedelta(days=6)
+    by_therapist = defaultdict(list)
+    for appointment in (
+        appointments_between(monday, sunday)
+        .filter(therapist__in=therapists, discipline=discipline)
+        .exclude(status__in=Appointment.CANCELLED)
+        .order_by("start")
+    ):
+        by_therapist[appointment.therapist_id].append(appointment)
+    holidays = holidays_between(monday, sunday)
+    columns = []
+    for therapist in therapists:
+        days = {
+            monday + datetime.timedelta(days=n): Day(
+                date=monday + datetime.timedelta(days=n),
+                holiday=holidays.get(monday + datetime.timedelta(days=n), ""),
+            )
+            for n in range(7)
+        }
+        for appointment in by_therapist[therapist.pk]:
+            days[appointment.local_start.date()].appointments.append(appointment)
+        columns.append(ClinicColumn(therapist=therapist, days=list(days.values())))
+    return columns
+
+
+# --- Adherence from the timetable ----------------------------------------------
+
+
+@dataclass
+class TimetableFigures:
+    discipline: str
+    allocated: int = 0
+    booked: int = 0  # appointments not cancelled (booked, attended or missed)
+    attended: int = 0
+    absent: int = 0
+    cancelled_by_clinic: int = 0
+    cancelled_by_patient: int = 0
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def attended_percent(self) -> int | None:
+        return plan_selectors.percent(self.attended, self.allocated)
+
+
+@dataclass
+class TimetableWeek:
+    week_start: datetime.date
+    disciplines: dict[str, TimetableFigures]
+
+    @property
+    def pt(self) -> TimetableFigures:
+        return self.disciplines[Discipline.PT]
+
+    @property
+    def ot(self) -> TimetableFigures:
+        return self.disciplines[Discipline.OT]
+
+
+def timetable_weeks(plan: RehabPlan, weeks: list[datetime.date]) -> list[TimetableWeek]:
+    """Allocated (the stage's mix), booked and attended per week and discipline, with
+    absences and cancellations and their reasons: three queries whatever the weeks."""
+    if not weeks:
+        return []
+    allocated = {week.week_start: week for week in plan_selectors.plan_weeks(plan, sorted(weeks))}
+    first, last = min(weeks), max(weeks) + datetime.timedelta(days=6)
+    rows = list(
+        Appointment.objects.filter(starting_between(first, last), plan=plan)
+        .values_list("discipline", "start", "status", "cancellation_reason")
+        .order_by("start")
+    )
+    result = {}
+    for monday in weeks:
+        figures = {}
+        for discipline in DISCIPLINES:
+            figures[discipline] = TimetableFigures(
+                discipline=discipline,
+                allocated=allocated[monday][discipline].allocated_sessions,
+            )
+        result[monday] = TimetableWeek(monday, figures)
+    Status = Appointment.Status
+    for discipline, start, status, reason in rows:
+        local = timezone.localtime(start)
+        week = result.get(proposer.week_start(local.date()))
+        if week is None:
+            continue
+        figures = week.disciplines[discipline]
+        if status not in Appointment.CANCELLED:
+            figures.booked += 1
+        if status == Status.ATTENDED:
+            figures.attended += 1
+        elif status == Status.PATIENT_ABSENT:
+            figures.absent += 1
+        elif status == Status.CANCELLED_BY_CLINIC:
+            figures.cancelled_by_clinic += 1
+        elif status == Status.CANCELLED_BY_PATIENT:
+            figures.cancelled_by_patient += 1
+        if status not in (Status.BOOKED, Status.ATTENDED):
+            label = Status(status).label
+            figures.reasons.append(
+                f"{local:%a %d %b}: {label}" + (f" — {reason}" if reason else "")
+            )
+    return [result[monday] for monday in weeks]
+
+
+def upcoming_for_plan(plan: RehabPlan, now: datetime.datetime, limit: int = 6):
+    return (
+        Appointment.objects.filter(plan=plan, start__gte=now, status=Appointment.Status.BOOKED)
+        .select_related("therapist")
+        .order_by("start")[:limit]
+    )
+
+
+def plan_has_timetable(plan: RehabPlan) -> bool:
+    return Appointment.objects.filter(plan=plan).exists()
+
+
+def week_counts(plan_ids, monday):
+    """Booked appointments per plan and discipline in a week (one aggregate query)."""
+    sunday = monday + datetime.timedelta(days=6)
+    return (
+        Appointment.objects.filter(starting_between(monday, sunday), plan_id__in=plan_ids)
+        .exclude(status__in=Appointment.CANCELLED)
+        .values("plan_id", "discipline")
+        .annotate(n=Count("pk"))
+    )

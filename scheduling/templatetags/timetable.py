@@ -1,0 +1,77 @@
+"""The timetable's panels on pages owned by other apps (composed in templates, so
+those apps never import the timetable)."""
+
+import datetime
+
+from django import template
+from django.utils import timezone
+
+from scheduling import access, selectors
+from scheduling.forms import PreferenceForm
+from scheduling.models import Appointment, PatientPreference, TimetableReview
+
+register = template.Library()
+
+# The adherence panel: the two weeks before this one, this week and the next two.
+WEEKS_BACK, WEEKS_AHEAD = 2, 2
+
+
+@register.inclusion_tag("scheduling/partials/plan_panel.html", takes_context=True)
+def plan_timetable_panel(context, plan):
+    """On the plan page: a review waiting, the next appointments, and allocated against
+    booked against attended per week (four queries)."""
+    user = context["request"].user
+    now = timezone.now()
+    this_week = selectors.monday_of(None, timezone.localdate())
+    weeks = [this_week + datetime.timedelta(weeks=n) for n in range(-WEEKS_BACK, WEEKS_AHEAD + 1)]
+    weeks = [week for week in weeks if week + datetime.timedelta(days=6) >= plan.start_date]
+    return {
+        "plan": plan,
+        "can_book": access.can_book(user),
+        "review": TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).first(),
+        "upcoming": list(selectors.upcoming_for_plan(plan, now)),
+        "weeks": selectors.timetable_weeks(plan, weeks),
+        "this_week": this_week,
+    }
+
+
+@register.inclusion_tag("scheduling/partials/therapist_today.html", takes_context=True)
+def therapist_today(context):
+    """On a therapist's worklist: today's appointments with their one-click buttons."""
+    user = context["request"].user
+    today = timezone.localdate()
+    appointments = list(
+        selectors.appointments_between(today, today)
+        .filter(therapist=user)
+        .exclude(status__in=Appointment.CANCELLED)
+        .order_by("start")
+    )
+    return {
+        "appointments": appointments,
+        "user": user,
+        "today": today,
+        "request": context["request"],
+    }
+
+
+@register.inclusion_tag("scheduling/partials/patient_panel.html", takes_context=True)
+def patient_timetable_panel(context, patient):
+    """On the patient page: the next appointments and the preferred time of day."""
+    user = context["request"].user
+    preference = PatientPreference.objects.filter(patient=patient).first()
+    time_of_day = preference.time_of_day if preference else PatientPreference.TimeOfDay.ANY
+    upcoming = (
+        Appointment.objects.filter(
+            plan__patient=patient, start__gte=timezone.now(), status=Appointment.Status.BOOKED
+        )
+        .select_related("therapist")
+        .order_by("start")[:5]
+    )
+    return {
+        "patient": patient,
+        "upcoming": list(upcoming),
+        "time_of_day_label": PatientPreference.TimeOfDay(time_of_day).label,
+        "can_book": access.can_book(user),
+        "preference_form": PreferenceForm(initial={"time_of_day": time_of_day}),
+        "request": context["request"],
+    }

@@ -1,0 +1,482 @@
+"""Timetable pages: booking a plan, reviewing it, week views, moving and marking."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from plans import services as plan_services
+from plans.models import TherapySession
+from scheduling import services
+from scheduling.models import Appointment, TimetableReview
+from tests import factories
+from tests.test_scheduling_services import at, book_weeks, next_monday, past_appointment
+
+pytestmark = pytest.mark.django_db
+
+
+def page(client, user, url, method="get", **data):
+    client.force_login(user)
+    return getattr(client, method)(url, data)
+
+
+# --- Who may open what --------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, plan, physiotherapist):
+    urls = [
+        reverse("scheduling:plan_timetable", args=[plan.pk]),
+        reverse("scheduling:plan_review", args=[plan.pk]),
+        reverse("scheduling:therapist_week", args=[physiotherapist.pk]),
+        reverse("scheduling:patient_week", args=[plan.patient.pk]),
+        reverse("scheduling:clinic_week"),
+        reverse("scheduling:calendar_address"),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.url.startswith(reverse("login")), url
+
+
+def test_therapists_do_not_book(client, plan, physiotherapist):
+    response = page(client, physiotherapist, reverse("scheduling:plan_timetable", args=[plan.pk]))
+    assert response.status_code == 403
+    response = page(
+        client, physiotherapist, reverse("scheduling:plan_timetable", args=[plan.pk]), "post"
+    )
+    assert response.status_code == 403
+    assert not Appointment.objects.exists()
+
+
+def test_a_therapist_sees_only_their_own_week(
+    client, plan, physiotherapist, therapist_not_on_plan, front_desk
+):
+    own = page(
+        client, physiotherapist, reverse("scheduling:therapist_week", args=[physiotherapist.pk])
+    )
+    assert own.status_code == 200 and "My week" in own.content.decode()
+    other = page(
+        client,
+        therapist_not_on_plan,
+        reverse("scheduling:therapist_week", args=[physiotherapist.pk]),
+    )
+    assert other.status_code == 403
+    desk = page(client, front_desk, reverse("scheduling:therapist_week", args=[physiotherapist.pk]))
+    assert desk.status_code == 200 and "Week of Rahul Sharma" in desk.content.decode()
+
+
+def test_clinic_view_is_for_physicians_and_front_desk(
+    client, physiotherapist, physician, front_desk
+):
+    assert page(client, physiotherapist, reverse("scheduling:clinic_week")).status_code == 403
+    assert page(client, physician, reverse("scheduling:clinic_week")).status_code == 200
+    response = page(client, front_desk, reverse("scheduling:clinic_week") + "?discipline=OT")
+    assert response.status_code == 200 and "Occupational therapy" in response.content.decode()
+
+
+def test_patient_week_follows_who_may_see_the_patient(
+    client, plan, therapist_not_on_plan, occupational_therapist
+):
+    url = reverse("scheduling:patient_week", args=[plan.patient.pk])
+    assert page(client, therapist_not_on_plan, url).status_code == 403
+    assert page(client, occupational_therapist, url).status_code == 200
+
+
+def test_wrong_methods_are_refused(client, plan, physiotherapist, front_desk):
+    assert (
+        page(
+            client,
+            physiotherapist,
+            reverse("scheduling:therapist_week", args=[physiotherapist.pk]),
+            "post",
+        ).status_code
+        == 405
+    )
+    assert page(client, front_desk, reverse("scheduling:clinic_week"), "post").status_code == 405
+    [appointment] = services.book_appointments(
+        plan=plan,
+        slots=[services.Slot("PT", physiotherapist.pk, at(next_monday(), 9), 45)],
+        by=front_desk,
+    )
+    missed = reverse("scheduling:appointment_missed", args=[appointment.pk])
+    assert page(client, front_desk, missed).status_code == 405
+    assert page(client, front_desk, reverse("scheduling:my_week"), "post").status_code == 405
+
+
+def test_timetable_menu_leads_each_role_to_their_view(client, physiotherapist, front_desk):
+    response = page(client, physiotherapist, reverse("scheduling:my_week"))
+    assert response.url == reverse("scheduling:therapist_week", args=[physiotherapist.pk])
+    response = page(client, front_desk, reverse("scheduling:my_week"))
+    assert response.url == reverse("scheduling:clinic_week")
+
+
+# --- Preview, adjust, confirm -------------------------------------------------------
+
+
+def proposal_post(response) -> dict:
+    """The confirmation form as the browser would send it, from the preview page."""
+    formset = response.context["formset"]
+    data = {
+        "row-TOTAL_FORMS": str(formset.total_form_count()),
+        "row-INITIAL_FORMS": "0",
+        "row-MIN_NUM_FORMS": "0",
+        "row-MAX_NUM_FORMS": "200",
+    }
+    for index, form in enumerate(formset.forms):
+        initial = form.initial
+        data.update(
+            {
+                f"row-{index}-include": "on",
+                f"row-{index}-discipline": initial["discipline"],
+                f"row-{index}-therapist_id": str(initial["therapist_id"]),
+                f"row-{index}-minutes": str(initial["minutes"]),
+                f"row-{index}-date": initial["date"].isoformat(),
+                f"row-{index}-start_time": initial["start_time"].strftime("%H:%M"),
+            }
+        )
+    return data
+
+
+def test_preview_then_confirm_books_the_timetable(client, plan, front_desk):
+    url = reverse("scheduling:plan_timetable", args=[plan.pk])
+    preview = page(client, front_desk, url + f"?first_day={next_monday().isoformat()}&weeks=2")
+    assert preview.status_code == 200
+    assert preview.context["formset"].total_form_count() == 16
+    assert not Appointment.objects.exists()
+    data = proposal_post(preview)
+    data["row-0-include"] = ""  # leave one out
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert Appointment.objects.filter(plan=plan).count() == 15
+    follow = client.get(response.url)
+    assert "15 appointments booked for" in follow.content.decode()
+
+
+def test_an_adjusted_row_that_clashes_is_refused_next_to_it(client, plan, front_desk):
+    url = reverse("scheduling:plan_timetable", args=[plan.pk])
+    preview = page(client, front_desk, url + f"?first_day={next_monday().isoformat()}&weeks=1")
+    data = proposal_post(preview)
+    # Move the second row onto the first one's time: the patient cannot be in two places.
+    data["row-1-date"], data["row-1-start_time"] = data["row-0-date"], data["row-0-start_time"]
+    response = client.post(url, data)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Nothing was booked" in content
+    assert "would have two appointments at once" in content
+    assert not Appointment.objects.exists()
+
+
+def test_a_past_first_day_is_refused_on_the_form(client, plan, physician):
+    url = reverse("scheduling:plan_timetable", args=[plan.pk])
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = page(client, physician, url + f"?first_day={yesterday.isoformat()}&weeks=2")
+    assert response.status_code == 200
+    assert "the past is not booked" in response.content.decode()
+    assert response.context["formset"] is None
+
+
+def test_unplaceable_sessions_are_listed_on_the_preview(
+    client, plan, front_desk, occupational_therapist
+):
+    from scheduling.models import WorkingHours
+
+    WorkingHours.objects.create(
+        therapist=occupational_therapist, weekday=3, start=datetime.time(9), end=datetime.time(10)
+    )
+    url = reverse("scheduling:plan_timetable", args=[plan.pk])
+    response = page(client, front_desk, url + f"?first_day={next_monday().isoformat()}&weeks=1")
+    content = response.content.decode()
+    assert "Could not place" in content
+    assert "No OT free on Thursday" in content
+
+
+# --- Review after the mix moves --------------------------------------------------------
+
+
+def test_review_page_shows_the_diff_and_confirms_it(
+    client, plan, physician, front_desk, django_capture_on_commit_callbacks
+):
+    book_weeks(plan, front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.advance_stage(plan=plan, by=physician)
+    plan_page = page(client, physician, reverse("plans:plan_detail", args=[plan.pk]))
+    assert "The timetable needs a review" in plan_page.content.decode()
+    url = reverse("scheduling:plan_review", args=[plan.pk])
+    review = client.get(url)
+    content = review.content.decode()
+    assert review.status_code == 200
+    assert "To cancel" in content and "To book" in content
+    diff = review.context["diff"]
+    response = client.post(url, {"action": "apply", "fingerprint": diff.fingerprint})
+    assert response.status_code == 302
+    assert Appointment.objects.filter(status="cancelled_by_clinic").count() == len(diff.cancel)
+    assert not TimetableReview.objects.filter(resolved_at__isnull=True).exists()
+
+
+def test_a_stale_review_shows_why_and_changes_nothing(
+    client, plan, physician, front_desk, django_capture_on_commit_callbacks
+):
+    book_weeks(plan, front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.advance_stage(plan=plan, by=physician)
+    url = reverse("scheduling:plan_review", args=[plan.pk])
+    response = page(client, front_desk, url, "post", action="apply", fingerprint="stale")
+    assert response.status_code == 409
+    assert "changed while you were looking" in response.content.decode()
+    assert not Appointment.objects.filter(status="cancelled_by_clinic").exists()
+
+
+def test_review_is_not_for_therapists(client, plan, physiotherapist):
+    url = reverse("scheduling:plan_review", args=[plan.pk])
+    assert page(client, physiotherapist, url).status_code == 403
+    assert page(client, physiotherapist, url, "post", action="dismiss").status_code == 403
+
+
+# --- One appointment ------------------------------------------------------------------
+
+
+def test_move_form_refuses_a_clash_with_the_reason(
+    client, plan, physiotherapist, occupational_therapist, front_desk
+):
+    monday = next_monday()
+    pt, ot = services.book_appointments(
+        plan=plan,
+        slots=[
+            services.Slot("PT", physiotherapist.pk, at(monday, 9), 45),
+            services.Slot("OT", occupational_therapist.pk, at(monday, 11), 45),
+        ],
+        by=front_desk,
+    )
+    url = reverse("scheduling:appointment_detail", args=[ot.pk])
+    response = page(client, front_desk, url, "post", date=monday.isoformat(), start_time="09:15")
+    assert response.status_code == 200
+    assert "already has PT" in response.content.decode()
+    ot.refresh_from_db()
+    assert ot.start == at(monday, 11)
+    response = client.post(url, {"date": monday.isoformat(), "start_time": "14:00"})
+    assert response.status_code == 302
+    ot.refresh_from_db()
+    assert ot.start == at(monday, 14)
+
+
+def test_a_therapist_not_on_the_appointment_cannot_open_it(
+    client, plan, physiotherapist, therapist_not_on_plan, front_desk
+):
+    [appointment] = services.book_appointments(
+        plan=plan,
+        slots=[services.Slot("PT", physiotherapist.pk, at(next_monday(), 9), 45)],
+        by=front_desk,
+    )
+    url = reverse("scheduling:appointment_detail", args=[appointment.pk])
+    assert page(client, therapist_not_on_plan, url).status_code == 403
+    missed = reverse("scheduling:appointment_missed", args=[appointment.pk])
+    response = page(client, therapist_not_on_plan, missed, "post", status="cancelled_by_clinic")
+    assert response.status_code == 403
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+
+
+def test_attended_opens_the_session_form_prefilled_and_logs_it(client, plan, physiotherapist):
+    today = timezone.localdate()
+    appointment = past_appointment(plan, physiotherapist, at(today, 0, 15))
+    url = reverse("scheduling:appointment_attended", args=[appointment.pk])
+    response = page(client, physiotherapist, url)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.initial["date"] == today
+    assert form.initial["start_time"] == datetime.time(0, 15)
+    assert form.initial["duration_minutes"] == 45
+    assert "attendance" not in form.fields
+    response = client.post(
+        url,
+        {
+            "date": today.isoformat(),
+            "start_time": "00:15",
+            "duration_minutes": "40",
+            "subjective": "Walked to the door",
+        },
+    )
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == "attended"
+    assert appointment.therapy_session.subjective == "Walked to the door"
+    assert appointment.therapy_session.duration_minutes == 40
+
+
+def test_front_desk_cannot_log_a_session(client, plan, physiotherapist, front_desk):
+    appointment = past_appointment(plan, physiotherapist, at(timezone.localdate(), 0, 15))
+    url = reverse("scheduling:appointment_attended", args=[appointment.pk])
+    assert page(client, front_desk, url).status_code == 403
+    assert page(client, front_desk, url, "post", duration_minutes="45").status_code == 403
+    assert not TherapySession.objects.exists()
+
+
+def test_attended_is_refused_ahead_of_the_day(client, plan, physiotherapist, front_desk):
+    [appointment] = services.book_appointments(
+        plan=plan,
+        slots=[services.Slot("PT", physiotherapist.pk, at(next_monday(), 9), 45)],
+        by=front_desk,
+    )
+    url = reverse("scheduling:appointment_attended", args=[appointment.pk])
+    response = page(
+        client, physiotherapist, url, "post", date=next_monday().isoformat(), duration_minutes="45"
+    )
+    assert response.status_code == 409
+    assert "marked attended on its day or after" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == "booked" and not TherapySession.objects.exists()
+
+
+def test_absent_is_one_click_from_the_worklist(client, plan, physiotherapist):
+    appointment = past_appointment(plan, physiotherapist, at(timezone.localdate(), 0, 15))
+    home = page(client, physiotherapist, reverse("home"))
+    assert "My appointments today" in home.content.decode()
+    response = client.post(
+        reverse("scheduling:appointment_missed", args=[appointment.pk]),
+        {"status": "patient_absent", "reason": "Fever", "next": reverse("home")},
+    )
+    assert response.status_code == 302 and response.url == reverse("home")
+    appointment.refresh_from_db()
+    assert appointment.status == "patient_absent"
+    assert appointment.therapy_session.attendance == "patient_absent"
+    again = client.post(
+        reverse("scheduling:appointment_missed", args=[appointment.pk]),
+        {"status": "patient_absent"},
+        follow=True,
+    )
+    assert "already marked patient absent" in again.content.decode()
+    assert TherapySession.objects.count() == 1
+
+
+def test_plan_page_shows_booked_and_attended_from_the_timetable(
+    client, plan, physician, physiotherapist
+):
+    today = timezone.localdate()
+    done = past_appointment(plan, physiotherapist, at(today, 0, 15))
+    services.mark_missed(
+        appointment=done, status="cancelled_by_patient", by=physician, reason="Wedding"
+    )
+    response = page(client, physician, reverse("plans:plan_detail", args=[plan.pk]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Allocated against booked against attended" in content
+    assert "Cancelled by patient — Wedding" in content
+    done.refresh_from_db()
+    assert done.therapy_session is None
+
+
+# --- Query counts ------------------------------------------------------------------------
+
+
+def test_week_views_do_not_query_per_appointment(
+    client,
+    plan,
+    protocol,
+    physician,
+    physiotherapist,
+    occupational_therapist,
+    front_desk,
+    django_assert_max_num_queries,
+):
+    book_weeks(plan, front_desk, weeks=1)
+    url = reverse("scheduling:therapist_week", args=[physiotherapist.pk]) + (
+        f"?week={next_monday().isoformat()}"
+    )
+    clinic = reverse("scheduling:clinic_week") + f"?week={next_monday().isoformat()}"
+    client.force_login(front_desk)
+    client.get(url)
+    with django_assert_max_num_queries(12):
+        small = client.get(url)
+    with django_assert_max_num_queries(12):
+        client.get(clinic)
+    for _ in range(2):
+        other = factories.start_plan(
+            protocol=protocol,
+            lead_physician=physician,
+            physiotherapist=physiotherapist,
+            occupational_therapist=occupational_therapist,
+        )
+        book_weeks(other, front_desk, weeks=1)
+    with django_assert_max_num_queries(12):
+        large = client.get(url)
+    with django_assert_max_num_queries(12):
+        client.get(clinic)
+    count = lambda response: sum(len(day.appointments) for day in response.context["days"])  # noqa: E731
+    assert count(large) > count(small)
+
+
+# --- The patient page -----------------------------------------------------------------
+
+
+def test_patient_page_shows_the_next_appointments_and_saves_the_preference(
+    client, plan, physiotherapist, front_desk
+):
+    services.book_appointments(
+        plan=plan,
+        slots=[services.Slot("PT", physiotherapist.pk, at(next_monday(), 9), 45)],
+        by=front_desk,
+    )
+    detail = page(client, front_desk, reverse("patients:detail", args=[plan.patient.pk]))
+    content = detail.content.decode()
+    assert "Next therapy appointments" in content and "with Rahul Sharma" in content
+    url = reverse("scheduling:patient_preference", args=[plan.patient.pk])
+    response = client.post(url, {"time_of_day": "afternoon"}, follow=True)
+    assert "prefers: afternoon" in response.content.decode()
+    from scheduling.models import PatientPreference
+
+    assert PatientPreference.objects.get(patient=plan.patient).time_of_day == "afternoon"
+    proposal = services.preview(plan=plan, first_day=next_monday(), weeks=1)
+    assert all(a.start.hour >= 13 for a in proposal.appointments)
+
+
+def test_only_bookers_set_the_preference(client, plan, physiotherapist):
+    url = reverse("scheduling:patient_preference", args=[plan.patient.pk])
+    assert page(client, physiotherapist, url, "post", time_of_day="morning").status_code == 403
+    assert page(client, physiotherapist, url).status_code == 405
+    from scheduling.models import PatientPreference
+
+    assert not PatientPreference.objects.exists()
+
+
+# --- Admin ---------------------------------------------------------------------------
+
+
+def test_scheduling_admin_pages_answer_for_a_superuser(
+    client, plan, physiotherapist, front_desk, superuser
+):
+    from django.contrib import admin
+
+    from scheduling.models import (
+        CalendarFeedToken,
+        ClinicHoliday,
+        Leave,
+        PatientPreference,
+        WorkingHours,
+    )
+
+    monday = next_monday()
+    services.book_appointments(
+        plan=plan, slots=[services.Slot("PT", physiotherapist.pk, at(monday, 9), 45)], by=front_desk
+    )
+    WorkingHours.objects.create(
+        therapist=physiotherapist, weekday=0, start=datetime.time(9), end=datetime.time(17)
+    )
+    ClinicHoliday.objects.create(date=monday + datetime.timedelta(days=30), name="Diwali")
+    Leave.objects.create(therapist=physiotherapist, start_date=monday, end_date=monday)
+    PatientPreference.objects.create(patient=plan.patient, time_of_day="morning")
+    TimetableReview.objects.create(plan=plan, reason="Stage 2 started")
+    services.create_feed_token(therapist=physiotherapist, by=physiotherapist)
+    assert CalendarFeedToken.objects.exists()
+    client.force_login(superuser)
+    made_by_services = {"appointment", "calendarfeedtoken"}
+    for model in admin.site._registry:
+        opts = model._meta
+        if opts.app_label != "scheduling":
+            continue
+        base = f"admin:scheduling_{opts.model_name}"
+        assert client.get(reverse(f"{base}_changelist")).status_code == 200, opts.label
+        add = client.get(reverse(f"{base}_add")).status_code
+        assert add == (403 if opts.model_name in made_by_services else 200), opts.label
+        obj = model.objects.first()
+        assert client.get(reverse(f"{base}_change", args=[obj.pk])).status_code == 200, opts.label
