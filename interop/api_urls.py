@@ -11,6 +11,8 @@ app_name = "api"
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+# JSON only: no ".json" suffix routes (the custom actions do not take a format).
+router.include_format_suffixes = False
 router.register("patients", api_views.PatientViewSet, basename="patient")
 router.register("conditions", api_views.ConditionViewSet, basename="condition")
 router.register("protocols", api_views.ProtocolViewSet, basename="protocol")
