@@ -75,3 +75,10 @@ backup: $(VENV)/.installed-runtime
 restore: $(VENV)/.installed-runtime
 	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backups/rehab-..." >&2; exit 1; }
 	$(BIN)/python manage.py restore --noinput "$(FILE)"
+
+# --- Performance (issue 8; see README "Performance") --------------------------------
+.PHONY: bench
+## bench: seed a 5,000-plan clinic into PostgreSQL (rehab_bench) and measure it;
+##   BENCH_SCALE=0.02 for a quick run, BENCH_DATABASE_URL for another server
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run

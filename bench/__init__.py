@@ -1,0 +1,1 @@
+"""`make bench`: the clinic at network scale, measured (see README, "Performance")."""
