@@ -10,6 +10,7 @@ from outcomes.models import (
     StageExitRules,
     StageProgressionRule,
 )
+from rehab.admin import ClinicalRecordAdmin
 
 
 class MeasureChoiceForm(forms.ModelForm):
@@ -83,7 +84,7 @@ class StageExitRulesAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(ClinicalRecordAdmin):
     """Read-only: assessments are recorded on the plan's pages, which compute the total."""
 
     list_display = ["plan", "measure", "date", "total", "assessor"]
@@ -103,7 +104,7 @@ class AssessmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Goal)
-class GoalAdmin(admin.ModelAdmin):
+class GoalAdmin(ClinicalRecordAdmin):
     list_display = ["description", "plan", "discipline", "family", "status", "target_date"]
     list_filter = ["discipline", "family", "status"]
     search_fields = ["description", "plan__patient__full_name"]

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from outcomes import measures
 from plans.models import PlanStage, ProtocolStage, RehabPlan
@@ -76,6 +77,7 @@ class Assessment(models.Model):
     total = models.DecimalField(max_digits=7, decimal_places=2, editable=False)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-date", "-created_at"]
@@ -233,6 +235,7 @@ class Goal(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["target_date", "pk"]

@@ -104,6 +104,7 @@ def record_assessment(
         notes=notes.strip(),
     )
     assessment.full_clean(exclude=["plan_stage"])
+    assessment._history_user = assessor  # who recorded it, in the audit history
     assessment.save()
     return assessment
 
@@ -187,5 +188,6 @@ def save_goal(*, plan: RehabPlan, by, goal: Goal | None = None, **fields) -> Goa
     if goal.target_value is not None:
         goal.target_value = Decimal(goal.target_value)
     goal.full_clean()
+    goal._history_user = by  # who set or reviewed it, in the audit history
     goal.save()
     return goal

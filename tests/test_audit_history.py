@@ -341,3 +341,30 @@ def test_deleting_a_plan_is_stopped_by_its_protected_stages(plan):
     with pytest.raises(ProtectedError):
         PlanStage.objects.filter(plan=plan).delete()
     assert SessionAllocation.objects.filter(plan_stage__plan=plan).count() == 6
+
+
+@pytest.mark.django_db
+def test_assessments_and_goals_keep_their_history(plan, physician, physiotherapist):
+    from outcomes import services as outcome_services
+
+    assessment = outcome_services.record_assessment(
+        plan=plan,
+        measure_key="nprs",
+        assessor=physiotherapist,
+        date=plan.start_date,
+        item_scores={"pain": 6},
+    )
+    goal = outcome_services.save_goal(
+        plan=plan,
+        by=physician,
+        discipline="PT",
+        family="move_better",
+        description="Walk to the market",
+        target_date=plan.start_date,
+    )
+    outcome_services.save_goal(plan=plan, by=physiotherapist, goal=goal, status="in_progress")
+    assert assessment.history.get().history_user == physiotherapist
+    assert [h.history_user for h in goal.history.order_by("history_date")] == [
+        physician,
+        physiotherapist,
+    ]
