@@ -18,6 +18,8 @@ router.register("conditions", api_views.ConditionViewSet, basename="condition")
 router.register("protocols", api_views.ProtocolViewSet, basename="protocol")
 router.register("plans", api_views.PlanViewSet, basename="plan")
 router.register("sessions", api_views.TherapySessionViewSet, basename="session")
+router.register("assessments", api_views.AssessmentViewSet, basename="assessment")
+router.register("goals", api_views.GoalViewSet, basename="goal")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -1,4 +1,5 @@
-"""The REST API: patients, conditions, protocols, plans and therapy sessions.
+"""The REST API: patients, conditions, protocols, plans, therapy sessions,
+assessments and goals.
 
 Each endpoint checks the role and the object with plans.access (the web pages'
 own rules), then calls the one service of plans.services for a write; a
@@ -18,6 +19,10 @@ from rest_framework.response import Response
 
 from interop import filters, serializers, visibility
 from interop.errors import ErrorResponseSerializer
+from outcomes import access as outcome_access
+from outcomes import measures
+from outcomes import services as outcome_services
+from outcomes.models import Assessment, Goal
 from patients.models import Condition, Diagnosis, Patient
 from plans import access, selectors, services
 from plans.models import PlanStage, Protocol, ProtocolStage, TherapySession
@@ -508,3 +513,97 @@ class TherapySessionViewSet(viewsets.ModelViewSet):
         if changes:
             session = services.correct_session(session=session, by=request.user, **changes)
         return Response(serializers.TherapySessionSerializer(_sessions().get(pk=session.pk)).data)
+
+
+# --- Outcomes: assessments and goals -------------------------------------------------
+
+
+def _assessments():
+    return Assessment.objects.select_related("plan__patient", "plan_stage", "assessor")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        responses=responses(serializers.AssessmentSerializer(many=True), READ_ERRORS)
+    ),
+    retrieve=extend_schema(responses=responses(serializers.AssessmentSerializer)),
+    create=extend_schema(responses=responses(serializers.AssessmentSerializer, WRITE_ERRORS, 201)),
+)
+class AssessmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Assessments with the standard outcome measures. The plan's team (physicians
+    and the therapists allocated to it) reads them and records new ones on an
+    active plan, as on the plan's page; the server computes the total. A wrong
+    item is refused on `item_scores.<item>`."""
+
+    serializer_class = serializers.AssessmentSerializer
+    filterset_class = filters.AssessmentFilter
+    ordering_fields = ["date", "measure", "total", "created_at"]
+    ordering = ["-date", "-created_at", "-pk"]
+
+    def get_queryset(self):
+        if self.action == "list" and not _schema_only(self):
+            return visibility.visible_assessments(self.request.user, _assessments())
+        return _assessments()
+
+    def get_object(self):
+        assessment = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        access.require(outcome_access.can_view_outcomes(self.request.user, assessment.plan))
+        return assessment
+
+    def list(self, request, *args, **kwargs):
+        _require_clinical_staff(request.user)
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        plan = data.pop("plan")
+        # The plan's team, as on the web page; a closed plan is refused by the service.
+        access.require(outcome_access.can_view_outcomes(request.user, plan))
+        measure = measures.get(data["measure"])
+        # The service names an item by its key; the client sent it inside item_scores.
+        self.service_field_map = {
+            "__all__": "item_scores",
+            **{item.key: f"item_scores.{item.key}" for item in (measure.items if measure else ())},
+        }
+        assessment = outcome_services.record_assessment(
+            plan=plan,
+            measure_key=data["measure"],
+            assessor=request.user,
+            date=data["date"],
+            item_scores=data["item_scores"],
+            notes=data.get("notes", ""),
+        )
+        return Response(
+            serializers.AssessmentSerializer(_assessments().get(pk=assessment.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(responses=responses(serializers.GoalSerializer(many=True), READ_ERRORS)),
+    retrieve=extend_schema(responses=responses(serializers.GoalSerializer)),
+)
+class GoalViewSet(viewsets.ReadOnlyModelViewSet):
+    """Goals of the plans, read by the plan's team (set and reviewed on the plan's page)."""
+
+    serializer_class = serializers.GoalSerializer
+    filterset_class = filters.GoalFilter
+    ordering_fields = ["target_date", "status", "created_at"]
+    ordering = ["target_date", "pk"]
+
+    def get_queryset(self):
+        goals = Goal.objects.select_related("plan__patient", "created_by")
+        if self.action == "list" and not _schema_only(self):
+            return visibility.visible_goals(self.request.user, goals)
+        return goals
+
+    def get_object(self):
+        goal = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        access.require(outcome_access.can_view_outcomes(self.request.user, goal.plan))
+        return goal
+
+    def list(self, request, *args, **kwargs):
+        _require_clinical_staff(request.user)
+        return super().list(request, *args, **kwargs)

@@ -9,10 +9,13 @@ clinic's own identifier and code systems live under it.
 """
 
 import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.text import slugify
 
+from outcomes import measures
+from outcomes.models import Goal
 from plans.models import PlanStage, Protocol, RehabPlan
 from plans.selectors import mix_timeline
 from rehab.models import Discipline
@@ -26,6 +29,11 @@ CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 PLAN_DEFINITION_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 USAGE_CONTEXT_TYPE = "http://terminology.hl7.org/CodeSystem/usage-context-type"
+LOINC = "http://loinc.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
+# Units of the measures and their items as UCUM codes; a score has no unit.
+UCUM_UNITS = {"s": "s", "seconds": "s", "m/s": "m/s"}
 
 # SNOMED CT procedures for the two disciplines (regime/therapy hierarchy).
 SNOMED_DISCIPLINE = {
@@ -51,6 +59,18 @@ STAGE_ACTIVITY_STATUS = {
     PlanStage.Status.DONE: "completed",
 }
 GENDER = {"female": "female", "male": "male", "other": "other"}
+# Goal.status as FHIR's lifecycle and achievement; a goal not started yet has no achievement.
+GOAL_LIFECYCLE = {
+    Goal.Status.NOT_STARTED: "planned",
+    Goal.Status.IN_PROGRESS: "active",
+    Goal.Status.ACHIEVED: "completed",
+    Goal.Status.DISCONTINUED: "cancelled",
+}
+GOAL_ACHIEVEMENT_STATUS = {
+    Goal.Status.IN_PROGRESS: ("in-progress", "In Progress"),
+    Goal.Status.ACHIEVED: ("achieved", "Achieved"),
+    Goal.Status.DISCONTINUED: ("not-achieved", "Not Achieved"),
+}
 
 
 def local_system(base: str, name: str) -> str:
@@ -390,6 +410,9 @@ def care_plan_resource(plan, base: str) -> dict:
         "addresses": [reference("Condition", plan.diagnosis_id, plan.diagnosis.condition.name)],
         "activity": activities,
     }
+    goals = list(plan.goals.all())
+    if goals:
+        resource["goal"] = [reference("Goal", goal.pk, str(goal)) for goal in goals]
     if plan.status_reason:
         resource["note"] = [{"text": f"Status: {plan.status_reason}"}]
     return resource
@@ -448,6 +471,175 @@ def procedure_resource(session, base: str) -> dict:
         notes.append({"text": f"Pain (0–10): {before} before, {after} after."})
     if notes:
         resource["note"] = notes
+    return resource
+
+
+# --- Observation (an assessment) and Goal ------------------------------------------
+
+
+def measure_concept(base: str, measure: measures.Measure) -> dict:
+    """LOINC where the measure has a code, always with the clinic's own code too."""
+    coding = []
+    if measure.loinc:
+        coding.append({"system": LOINC, "code": measure.loinc, "display": measure.name})
+    coding.append(
+        {
+            "system": local_system(base, "outcome-measure"),
+            "code": measure.key,
+            "display": measure.name,
+        }
+    )
+    return {"coding": coding, "text": measure.name}
+
+
+def _is_survey(measure: measures.Measure) -> bool:
+    """A scale scored item by item (Barthel, Berg, NPRS, mRS) is a survey; a timed
+    performance test (TUG, 10-metre walk) is a measure of functioning."""
+    return all(item.is_choice for item in measure.items if item.scored)
+
+
+def _observation_category(base: str, measure: measures.Measure) -> dict:
+    if _is_survey(measure):
+        return {
+            "coding": [{"system": OBSERVATION_CATEGORY, "code": "survey", "display": "Survey"}],
+            "text": "Survey",
+        }
+    # HL7's observation-category has no "functioning"; the clinic's own system says it.
+    return {
+        "coding": [
+            {
+                "system": local_system(base, "observation-category"),
+                "code": "functioning",
+                "display": "Functioning",
+            }
+        ],
+        "text": "Functioning",
+    }
+
+
+def quantity(value, unit: str) -> dict:
+    result = {"value": float(Decimal(value))}
+    if unit:
+        result["unit"] = unit
+        if unit in UCUM_UNITS:
+            result.update(system=UCUM, code=UCUM_UNITS[unit])
+    return result
+
+
+def _item_component(base: str, measure: measures.Measure, item: measures.Item, value) -> dict:
+    coding = []
+    if item.loinc:
+        coding.append({"system": LOINC, "code": item.loinc, "display": item.label})
+    coding.append(
+        {
+            "system": local_system(base, "outcome-measure-item"),
+            "code": f"{measure.key}.{item.key}",
+            "display": item.label,
+        }
+    )
+    component = {"code": {"coding": coding, "text": item.label}}
+    if value is None:
+        component["dataAbsentReason"] = {"text": "Not recorded"}
+    elif item.is_choice and isinstance(value, int):
+        component["valueInteger"] = value
+    elif item.is_choice:
+        component["valueCodeableConcept"] = {
+            "coding": [
+                {
+                    "system": local_system(base, "outcome-measure-item"),
+                    "code": f"{measure.key}.{item.key}.{value}",
+                    "display": item.label_of(value),
+                }
+            ],
+            "text": item.label_of(value),
+        }
+    else:
+        component["valueQuantity"] = quantity(value, item.unit)
+    return component
+
+
+def observation_resource(assessment, base: str) -> dict:
+    """An assessment: the measure's total as the value, each item score a component."""
+    measure = assessment.definition
+    plan = assessment.plan
+    resource = {
+        "resourceType": "Observation",
+        "id": str(assessment.pk),
+        "meta": {"lastUpdated": instant(assessment.created_at)},
+        "basedOn": [reference("CarePlan", assessment.plan_id)],
+        "status": "final",
+        "category": [_observation_category(base, measure)],
+        "code": measure_concept(base, measure),
+        "subject": reference("Patient", plan.patient_id, plan.patient.full_name),
+        "effectiveDateTime": assessment.date.isoformat(),
+        "issued": instant(assessment.created_at),
+        "performer": [staff_reference(assessment.assessor)],
+    }
+    if measure.decimals == 0 and not measure.unit:
+        resource["valueInteger"] = int(assessment.total)
+    else:
+        resource["valueQuantity"] = quantity(assessment.total, measure.unit)
+    band = assessment.band
+    if band is not None:
+        resource["interpretation"] = [{"text": band.label}]
+    if assessment.notes:
+        resource["note"] = [{"text": assessment.notes}]
+    resource["component"] = [
+        _item_component(base, measure, item, assessment.item_scores.get(item.key))
+        for item in measure.items
+    ]
+    return resource
+
+
+def goal_resource(goal, base: str) -> dict:
+    """A goal: its status as lifecycle and achievement, and its measured target if any."""
+    plan = goal.plan
+    target = {"dueDate": goal.target_date.isoformat()}
+    measure = goal.definition
+    if measure is not None and goal.target_value is not None:
+        target["measure"] = measure_concept(base, measure)
+        detail = quantity(goal.target_value, measure.unit)
+        detail["comparator"] = ">=" if measure.higher_is_better else "<="
+        target["detailQuantity"] = detail
+    resource = {
+        "resourceType": "Goal",
+        "id": str(goal.pk),
+        "meta": {"lastUpdated": instant(goal.updated_at)},
+        "lifecycleStatus": GOAL_LIFECYCLE[goal.status],
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": local_system(base, "goal-family"),
+                        "code": goal.family,
+                        "display": goal.get_family_display(),
+                    }
+                ],
+                "text": goal.get_family_display(),
+            },
+            discipline_concept(base, goal.discipline),
+        ],
+        "description": {"text": goal.description},
+        "subject": reference("Patient", plan.patient_id, plan.patient.full_name),
+        "startDate": timezone.localtime(goal.created_at).date().isoformat(),
+        "target": [target],
+    }
+    achievement = GOAL_ACHIEVEMENT_STATUS.get(goal.status)
+    if achievement is not None:
+        code, display = achievement
+        resource["achievementStatus"] = {
+            "coding": [{"system": GOAL_ACHIEVEMENT, "code": code, "display": display}],
+            "text": display,
+        }
+    if goal.reviewed_on:
+        resource["statusDate"] = goal.reviewed_on.isoformat()
+    if goal.gas_score is not None:
+        resource["note"] = [
+            {
+                "text": f"Goal attainment score at review: {goal.gas_score:+d} "
+                f"(weight {goal.gas_weight})."
+            }
+        ]
     return resource
 
 

@@ -25,6 +25,8 @@ from rest_framework.views import APIView, exception_handler
 
 from interop import fhir_resources as fhir
 from interop import visibility
+from outcomes import access as outcome_access
+from outcomes.models import Assessment, Goal
 from patients.models import Diagnosis, Patient
 from plans import access, selectors
 from plans.models import Protocol, ProtocolStage, TherapySession
@@ -133,7 +135,18 @@ def _protocols():
 
 
 def _plans():
-    return selectors.plan_with_stages()
+    # The goals too, for CarePlan.goal.
+    return selectors.plan_with_stages().prefetch_related(
+        Prefetch("goals", queryset=Goal.objects.order_by("target_date", "pk"))
+    )
+
+
+def _assessments():
+    return Assessment.objects.select_related("plan__patient", "assessor")
+
+
+def _goals():
+    return Goal.objects.select_related("plan__patient")
 
 
 def _sessions():
@@ -167,6 +180,12 @@ def _clinical(user) -> bool:
 
 
 ID_PARAMETER = SearchParameter("_id", "token", "The resource id.", _by_id)
+BASED_ON_PARAMETER = SearchParameter(
+    "based-on",
+    "reference",
+    "The plan: CarePlan/<id>.",
+    lambda qs, value: qs.filter(plan_id=_id_value(value)),
+)
 
 
 def _patient_parameter(path: str) -> SearchParameter:
@@ -238,13 +257,28 @@ RESOURCE_TYPES = {
             parameters=[
                 ID_PARAMETER,
                 _patient_parameter("plan__patient"),
-                SearchParameter(
-                    "based-on",
-                    "reference",
-                    "The plan: CarePlan/<id>.",
-                    lambda qs, value: qs.filter(plan_id=_id_value(value)),
-                ),
+                BASED_ON_PARAMETER,
             ],
+        ),
+        ResourceType(
+            name="Observation",
+            queryset=_assessments,
+            visible=lambda user, qs: visibility.visible_assessments(user, qs),
+            may_list=_clinical,
+            may_read=lambda user, assessment: outcome_access.can_view_outcomes(
+                user, assessment.plan
+            ),
+            to_resource=fhir.observation_resource,
+            parameters=[ID_PARAMETER, _patient_parameter("plan__patient"), BASED_ON_PARAMETER],
+        ),
+        ResourceType(
+            name="Goal",
+            queryset=_goals,
+            visible=lambda user, qs: visibility.visible_goals(user, qs),
+            may_list=_clinical,
+            may_read=lambda user, goal: outcome_access.can_view_outcomes(user, goal.plan),
+            to_resource=fhir.goal_resource,
+            parameters=[ID_PARAMETER, _patient_parameter("plan__patient")],
         ),
     ]
 }

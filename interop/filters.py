@@ -7,6 +7,7 @@ Date ranges are `<field>_after` and `<field>_before`, inclusive, e.g.
 import django_filters
 from django.db.models import Exists, OuterRef
 
+from outcomes.models import Assessment, Goal
 from patients.models import Condition, Patient
 from plans.models import Protocol, RehabPlan, SessionAllocation, TherapySession
 from rehab.models import Discipline
@@ -88,3 +89,22 @@ class TherapySessionFilter(django_filters.FilterSet):
     class Meta:
         model = TherapySession
         fields = ["patient", "plan", "therapist", "discipline", "attendance", "date", "status"]
+
+
+class AssessmentFilter(django_filters.FilterSet):
+    patient = django_filters.NumberFilter(field_name="plan__patient")
+    measure = django_filters.CharFilter(label="The measure's key, e.g. berg.")
+    date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = Assessment
+        fields = ["patient", "plan", "measure", "assessor", "date"]
+
+
+class GoalFilter(django_filters.FilterSet):
+    patient = django_filters.NumberFilter(field_name="plan__patient")
+    target_date = django_filters.DateFromToRangeFilter()
+
+    class Meta:
+        model = Goal
+        fields = ["patient", "plan", "status", "discipline", "family", "target_date"]

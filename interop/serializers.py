@@ -9,6 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from interop.errors import flatten_django_error
+from outcomes import measures
+from outcomes.models import Assessment, Goal
 from patients.models import Condition, Diagnosis, Patient, next_record_number
 from plans.models import (
     MAX_LOGGED_MINUTES,
@@ -573,3 +575,128 @@ class TherapySessionCorrectionSerializer(TherapySessionSerializer):
 
     plan = serializers.PrimaryKeyRelatedField(read_only=True)
     duration_minutes = _minutes_field(required=False)
+
+
+# --- Outcomes: assessments and goals --------------------------------------------
+
+
+class ItemScoreSerializer(serializers.Serializer):
+    """One item as scored, in the measure's order, with what a choice means."""
+
+    item = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    value = serializers.CharField(read_only=True, allow_null=True)
+    meaning = serializers.CharField(read_only=True)
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    """One administration of a measure. The total is always computed by the
+    server from the item scores (outcomes.services.record_assessment)."""
+
+    plan = serializers.PrimaryKeyRelatedField(queryset=RehabPlan.objects.all())
+    patient = PatientSummarySerializer(source="plan.patient", read_only=True)
+    plan_stage = PlanStageSummarySerializer(read_only=True)
+    assessor = StaffSummarySerializer(read_only=True)
+    measure = serializers.CharField(
+        max_length=30, help_text="The measure's key, e.g. barthel, berg, tug, nprs."
+    )
+    measure_name = serializers.SerializerMethodField()
+    item_scores = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="One value per item of the measure, keyed by the item's key.",
+    )
+    items = serializers.SerializerMethodField()
+    total = serializers.DecimalField(max_digits=7, decimal_places=2, read_only=True)
+    band = serializers.SerializerMethodField()
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "plan",
+            "patient",
+            "plan_stage",
+            "measure",
+            "measure_name",
+            "date",
+            "assessor",
+            "item_scores",
+            "items",
+            "total",
+            "band",
+            "notes",
+            "created_at",
+        ]
+        read_only_fields = ["created_at"]
+
+    def validate_measure(self, key: str) -> str:
+        """The words of outcomes.models.check_measure_key, with a stable code."""
+        measure = measures.get(key)
+        if measure is None:
+            raise serializers.ValidationError(f"There is no measure {key}.", code="unknown_measure")
+        if not measure.recordable:
+            raise serializers.ValidationError(
+                f"{measure.name} is not recorded as an assessment.",
+                code="measure_not_recordable",
+            )
+        return key
+
+    def get_measure_name(self, assessment) -> str:
+        definition = assessment.definition
+        return definition.name if definition else assessment.measure
+
+    @extend_schema_field(ItemScoreSerializer(many=True))
+    def get_items(self, assessment) -> list[dict]:
+        definition = assessment.definition
+        rows = []
+        for item in definition.items if definition else ():
+            value = assessment.item_scores.get(item.key)
+            rows.append(
+                {
+                    "item": item.key,
+                    "label": item.label,
+                    "value": None if value is None else str(value),
+                    "meaning": item.label_of(value) if item.is_choice else item.unit,
+                }
+            )
+        return rows
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_band(self, assessment) -> str | None:
+        band = assessment.band
+        return band.label if band else None
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    """A goal of a plan (read-only here; goals are set on the plan's page)."""
+
+    patient = PatientSummarySerializer(source="plan.patient", read_only=True)
+    created_by = StaffSummarySerializer(read_only=True)
+    target = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Goal
+        fields = [
+            "id",
+            "plan",
+            "patient",
+            "discipline",
+            "family",
+            "description",
+            "target_date",
+            "status",
+            "measure",
+            "target_value",
+            "target",
+            "gas_score",
+            "gas_weight",
+            "reviewed_on",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_target(self, goal) -> str:
+        return goal.target_in_words()

@@ -7,6 +7,7 @@ helper, and tests/test_api_access.py checks they agree object by object.
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from outcomes.models import Assessment, Goal
 from patients.models import Patient
 from plans import access
 from plans.models import Protocol, RehabPlan, SessionAllocation, TherapySession
@@ -69,3 +70,19 @@ def can_read_protocol(user, protocol: Protocol) -> bool:
     if not access.can_view_protocols(user):
         return False
     return protocol.status != Protocol.Status.DRAFT or access.can_author_protocols(user)
+
+
+def visible_assessments(user, queryset: QuerySet | None = None) -> QuerySet:
+    """outcomes.access.can_view_outcomes as a filter: the plan's team reads its assessments."""
+    queryset = queryset if queryset is not None else Assessment.objects.all()
+    if access.is_physician(user):
+        return queryset
+    return queryset.filter(plan__in=visible_plans(user).values("pk"))
+
+
+def visible_goals(user, queryset: QuerySet | None = None) -> QuerySet:
+    """The plan's team reads its goals, as on the plan's page."""
+    queryset = queryset if queryset is not None else Goal.objects.all()
+    if access.is_physician(user):
+        return queryset
+    return queryset.filter(plan__in=visible_plans(user).values("pk"))

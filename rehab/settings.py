@@ -294,7 +294,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rehab plans API",
-    "DESCRIPTION": "Patients, protocols, rehab plans and therapy sessions of the clinic.",
+    "DESCRIPTION": (
+        "Patients, protocols, rehab plans, therapy sessions, assessments and goals of the clinic."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -12,6 +12,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from outcomes import services as outcome_services
 from plans import services
 from tests import factories
 
@@ -55,7 +56,15 @@ def test_metadata_is_a_capability_statement_open_to_discovery():
     assert statement["resourceType"] == "CapabilityStatement"
     assert statement["fhirVersion"] == "4.0.1"
     offered = {r["type"]: r for r in statement["rest"][0]["resource"]}
-    assert set(offered) == {"Patient", "Condition", "PlanDefinition", "CarePlan", "Procedure"}
+    assert set(offered) == {
+        "Patient",
+        "Condition",
+        "PlanDefinition",
+        "CarePlan",
+        "Procedure",
+        "Observation",
+        "Goal",
+    }
     assert {p["name"] for p in offered["CarePlan"]["searchParam"]} == {"_id", "patient"}
 
 
@@ -311,6 +320,23 @@ def test_procedure_search_query_count_is_flat(
 def test_every_resource_type_of_a_seeded_clinic_validates(physician, physiotherapist, plan):
     """A sweep: every resource the server can emit for this data passes R4 validation."""
     log(plan, physiotherapist)
+    outcome_services.record_assessment(
+        plan=plan,
+        measure_key="nprs",
+        assessor=physiotherapist,
+        date=TODAY(),
+        item_scores={"pain": 3},
+    )
+    outcome_services.save_goal(
+        plan=plan,
+        by=physician,
+        discipline="PT",
+        family="move_better",
+        description="Walk to the market",
+        target_date=TODAY() + datetime.timedelta(weeks=4),
+        measure="berg",
+        target_value=45,
+    )
     client = fhir_as(physician)
     for resource_type in fhir_resources_offered():
         bundle = validated(client.get(f"/fhir/{resource_type}"))

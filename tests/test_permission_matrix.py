@@ -200,6 +200,14 @@ MATRIX: dict[str, Row] = {
     "api:plan-individualise": row(API_NO_GET, API_PHYSICIAN_WRITE, pk="plan"),
     "api:session-list": row((API_ANONYMOUS, 200, 200, 200, 403, 200), everyone(415, API_ANONYMOUS)),
     "api:session-detail": row((API_ANONYMOUS, 200, 200, 200, 403, 403), API_NO_POST, pk="session"),
+    "api:assessment-list": row(
+        (API_ANONYMOUS, 200, 200, 200, 403, 200), everyone(415, API_ANONYMOUS)
+    ),
+    "api:assessment-detail": row(
+        (API_ANONYMOUS, 200, 200, 200, 403, 403), API_NO_POST, pk="assessment"
+    ),
+    "api:goal-list": row((API_ANONYMOUS, 200, 200, 200, 403, 200), API_NO_POST),
+    "api:goal-detail": row((API_ANONYMOUS, 200, 200, 200, 403, 403), API_NO_POST, pk="goal"),
     # Exchanging a username and password for a token: POST only, open to anyone.
     "api:token": row(everyone(405, 405), everyone(400, 400)),
     "api:schema": row(everyone(200, API_ANONYMOUS), API_NO_POST),
