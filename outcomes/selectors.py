@@ -10,10 +10,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 
 from outcomes import measures
 from outcomes.models import Assessment, Goal, StageExitCriterion, StageProgressionRule
+from plans import selectors as plan_selectors
 from plans.models import PlanStage, RehabPlan
 
 
@@ -203,11 +204,20 @@ def progression(plan: RehabPlan, today: datetime.date) -> Progression | None:
     return progressions([plan], today).get(plan.pk)
 
 
-def current_stages_of_active_plans():
-    """The current stage of every active plan, with its plan and patient (one query)."""
-    return PlanStage.objects.filter(
-        status=PlanStage.Status.CURRENT, plan__status=RehabPlan.Status.ACTIVE
-    ).select_related("plan__patient", "plan__lead_physician")
+def current_stages_to_review(today: datetime.date):
+    """The current stage of each active plan that may be ready or overdue: its
+    stage has measured exit criteria, or it has run past its typical weeks. With
+    plan and patient, one query; other plans are never read."""
+    has_criteria = Exists(
+        StageExitCriterion.objects.filter(protocol_stage=OuterRef("protocol_stage"))
+    )
+    return (
+        PlanStage.objects.filter(
+            status=PlanStage.Status.CURRENT, plan__status=RehabPlan.Status.ACTIVE
+        )
+        .filter(Q(has_criteria) | Q(plan_selectors.past_typical_length(today)))
+        .select_related("plan__patient", "plan__lead_physician")
+    )
 
 
 @dataclass
@@ -219,7 +229,7 @@ class ProgressionBoard:
 def progression_board(user, today: datetime.date) -> ProgressionBoard:
     """Active plans ready to move on, and those past their typical time without
     being ready: the physician's own first, then by patient name."""
-    stages = current_stages_of_active_plans()
+    stages = current_stages_to_review(today)
     found = _progressions([(stage.plan, stage) for stage in stages], today).values()
 
     def order(item: Progression):

@@ -7,12 +7,15 @@ number of patients.
 
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
-from plans import selectors
+from plans import access, selectors
 from plans.models import (
     PlanStage,
     Protocol,
@@ -23,13 +26,6 @@ from plans.models import (
 from rehab.models import Discipline
 
 ATTENDED = TherapySession.Attendance.ATTENDED
-
-
-def weeks_in_stage(stage: PlanStage | None, today: datetime.date) -> int | None:
-    """Which week of the stage today falls in: the first seven days are week 1."""
-    if stage is None or stage.started_on is None:
-        return None
-    return (today - stage.started_on).days // 7 + 1
 
 
 # --- Therapist: my worklist ------------------------------------------------
@@ -123,49 +119,65 @@ def therapist_home(request):
 
 # --- Physician: my plans and the plans that need a physician ----------------
 
+# The home lists the first of the clinic's plans that need a physician (the
+# physician's own first); the attention page lists them all, a page at a time.
+ATTENTION_ON_HOME = 10
+ATTENTION_PER_PAGE = 50
+
 
 @dataclass
 class PhysicianRow:
+    """An active plan annotated by `selectors.with_attention`."""
+
     plan: RehabPlan
-    stage: PlanStage | None
-    week: int | None
-    flags: selectors.AttentionFlags
+    today: datetime.date
     is_mine: bool
+
+    @cached_property
+    def flags(self) -> selectors.AttentionFlags:
+        return selectors.attention_flags(self.plan)
+
+    @property
+    def stage_name(self) -> str | None:
+        return self.plan.current_stage_name
+
+    @property
+    def typical_weeks(self) -> int | None:
+        return self.plan.current_stage_typical_weeks
+
+    @property
+    def week(self) -> int | None:
+        """Which week of the stage today falls in: the first seven days are week 1."""
+        started = self.plan.current_stage_started_on
+        return None if started is None else (self.today - started).days // 7 + 1
 
     @property
     def reasons(self) -> list[str]:
+        flags = self.flags
         reasons = []
-        if self.flags.overdue:
-            reasons.append(f"overdue: week {self.week} of a typical {self.stage.typical_weeks}")
-        if self.flags.low_adherence:
+        if flags.overdue:
+            reasons.append(f"overdue: week {self.week} of a typical {self.typical_weeks}")
+        if flags.low_adherence:
             reasons.append(
-                f"delivered {self.flags.recent_delivered} of {self.flags.recent_allocated} "
+                f"delivered {flags.recent_delivered} of {flags.recent_allocated} "
                 "sessions in two weeks"
             )
         return reasons
 
 
-def physician_rows(user, today: datetime.date) -> list[PhysicianRow]:
-    """Every active plan with why it may need a physician; one annotated query
-    plus the stage prefetches."""
-    plans = selectors.with_recent_delivery(
-        selectors.plan_with_stages(RehabPlan.objects.filter(status=RehabPlan.Status.ACTIVE)),
-        today,
+def active_plans_with_attention(user, today: datetime.date):
+    """Active plans with why they may need a physician, the user's own first,
+    then by patient name; nothing is read until the caller slices it."""
+    return (
+        selectors.with_attention(RehabPlan.objects.filter(status=RehabPlan.Status.ACTIVE), today)
+        .select_related("patient", "protocol", "lead_physician")
+        .alias(is_mine=Case(When(lead_physician=user, then=Value(0)), default=Value(1)))
+        .order_by("is_mine", "patient__full_name", "pk")
     )
-    rows = []
-    for plan in plans:
-        stage = plan.current_stage
-        rows.append(
-            PhysicianRow(
-                plan=plan,
-                stage=stage,
-                week=weeks_in_stage(stage, today),
-                flags=selectors.attention_flags(plan, today),
-                is_mine=plan.lead_physician_id == user.pk,
-            )
-        )
-    rows.sort(key=lambda row: (row.plan.patient.full_name, row.plan.pk))
-    return rows
+
+
+def physician_rows(plans, user, today: datetime.date) -> list[PhysicianRow]:
+    return [PhysicianRow(plan, today, plan.lead_physician_id == user.pk) for plan in plans]
 
 
 def mix_in_words(stages) -> str:
@@ -212,11 +224,8 @@ def published_protocols() -> list[ProtocolRow]:
 def physician_home(request):
     user = request.user
     today = timezone.localdate()
-    rows = physician_rows(user, today)
-    # Mine first; within each group by patient name (rows are already so sorted).
-    need_attention = sorted(
-        (row for row in rows if row.flags.needs_attention), key=lambda row: not row.is_mine
-    )
+    plans = active_plans_with_attention(user, today)
+    need_attention = selectors.needing_attention(plans)
     demand = [
         {"figures": figures, "hours": round(figures.minutes / 60, 1)}
         for figures in selectors.clinic_demand(today).values()
@@ -226,9 +235,27 @@ def physician_home(request):
         "home/physician.html",
         {
             "today": today,
-            "my_rows": [row for row in rows if row.is_mine],
-            "need_attention": need_attention,
+            "my_rows": physician_rows(plans.filter(lead_physician=user), user, today),
+            "need_attention": physician_rows(need_attention[:ATTENTION_ON_HOME], user, today),
+            "need_attention_count": need_attention.count(),
+            "shown_on_home": ATTENTION_ON_HOME,
             "demand": demand,
             "protocols": published_protocols(),
         },
+    )
+
+
+@require_GET
+def plans_needing_attention(request):
+    """Every active plan that needs a physician, a page at a time (the home shows the first)."""
+    user = request.user
+    access.require(access.is_physician(user))
+    today = timezone.localdate()
+    page = Paginator(
+        selectors.needing_attention(active_plans_with_attention(user, today)), ATTENTION_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "plans/attention.html",
+        {"today": today, "page": page, "rows": physician_rows(page, user, today)},
     )

@@ -6,8 +6,25 @@ therapy, and the clinic's weekly demand. Totals are computed by the database
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, Sum
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan, LessThan
 
 from plans.models import (
     Discipline,
@@ -288,18 +305,91 @@ def clinic_demand(week: datetime.date) -> dict[str, DisciplineDemand]:
 # --- Plans that need a physician ------------------------------------------
 
 
-def with_recent_delivery(queryset, today: datetime.date, days: int = 14):
-    """Annotate each plan with attended sessions in the last `days` days (one query)."""
+def past_typical_length(today: datetime.date, stage: str = ""):
+    """SQL condition: a stage has run past its typical weeks on `today` (as
+    `PlanStage.is_past_typical_duration`); `stage` is the path to it ("" for a
+    PlanStage query itself, "current__" under `with_attention`)."""
+    return GreaterThan(
+        ExpressionWrapper(Value(today) - F(f"{stage}started_on"), output_field=DurationField()),
+        ExpressionWrapper(
+            # SQLite multiplies a duration only by a plain integer column type.
+            ExpressionWrapper(F(f"{stage}typical_weeks"), output_field=IntegerField())
+            * Value(datetime.timedelta(weeks=1)),
+            output_field=DurationField(),
+        ),
+    )
+
+
+def with_attention(queryset, today: datetime.date, days: int = 14):
+    """Annotate plans, in SQL, with their current stage and why they may need a
+    physician, so a page can filter, order and slice them before reading a row:
+
+    - `overdue`: the current stage has run past its typical weeks;
+    - `low_adherence`: attended sessions in the last `days` days are under 75% of
+      those allocated by the current stage's mix over the days the plan ran;
+    - `needs_attention`: either.
+
+    Also `current_stage_name`, `current_stage_started_on`, `current_stage_typical_weeks`,
+    `recent_attended` and `recent_allocated`. The current stage is one join (a plan has
+    at most one); the sessions are a correlated count on the plan-and-date index.
+    """
     since = today - datetime.timedelta(days=days - 1)
-    return queryset.annotate(
-        recent_attended=Count(
-            "sessions",
-            filter=Q(
-                sessions__date__range=(since, today),
-                sessions__attendance=TherapySession.Attendance.ATTENDED,
+    attended = TherapySession.objects.filter(
+        plan=OuterRef("pk"),
+        date__range=(since, today),
+        attendance=TherapySession.Attendance.ATTENDED,
+    )
+    # Days the plan ran in the window: all of them, or since it started (none if later).
+    days_running = Case(
+        When(start_date__lte=since, then=Value(days)),
+        *(
+            When(start_date=since + datetime.timedelta(days=n), then=Value(days - n))
+            for n in range(1, days)
+        ),
+        default=Value(0),
+    )
+    weekly = ExpressionWrapper(
+        F("current__pt_sessions_per_week") + F("current__ot_sessions_per_week"),
+        output_field=IntegerField(),
+    )
+    return (
+        queryset.annotate(
+            current=FilteredRelation(
+                "stages", condition=Q(stages__status=PlanStage.Status.CURRENT)
+            ),
+        )
+        .annotate(
+            current_stage_name=F("current__name"),
+            current_stage_started_on=F("current__started_on"),
+            current_stage_typical_weeks=F("current__typical_weeks"),
+            recent_attended=Coalesce(
+                Subquery(attended.order_by().values("plan").annotate(n=Count("pk")).values("n")),
+                0,
+            ),
+            # round(weekly sessions × days running / 7), in integers: never exactly .5 here.
+            recent_allocated=Coalesce((2 * weekly * days_running + 7) / 14, 0),
+        )
+        .annotate(
+            overdue=ExpressionWrapper(
+                Q(past_typical_length(today, "current__")), output_field=BooleanField()
+            ),
+            low_adherence=ExpressionWrapper(
+                Q(
+                    GreaterThan(F("recent_allocated"), 0),
+                    LessThan(
+                        100 * F("recent_attended"),
+                        LOW_ADHERENCE_PERCENT * F("recent_allocated"),
+                    ),
+                ),
+                output_field=BooleanField(),
             ),
         )
     )
+
+
+def needing_attention(queryset):
+    """Plans annotated by `with_attention` that are overdue or under-delivered."""
+    return queryset.filter(Q(overdue=True) | Q(low_adherence=True))
 
 
 @dataclass
@@ -318,22 +408,15 @@ class AttentionFlags:
         return percent(self.recent_delivered, self.recent_allocated)
 
 
-def attention_flags(plan: RehabPlan, today: datetime.date, days: int = 14) -> AttentionFlags:
+def attention_flags(plan: RehabPlan) -> AttentionFlags:
     """Why a plan needs its physician: its stage has outrun its typical duration,
     or delivered therapy fell under 75% of allocated over the last two weeks.
 
-    Reads `plan.recent_attended` from `with_recent_delivery`.
+    Reads the annotations of `with_attention`.
     """
-    stage = plan.current_stage
-    overdue = stage is not None and stage.is_past_typical_duration(today)
-    since = max(today - datetime.timedelta(days=days - 1), plan.start_date)
-    days_running = (today - since).days + 1
-    allocated = round(stage.mix.total * days_running / 7) if stage else 0
-    delivered = plan.recent_attended
-    low = allocated > 0 and 100 * delivered < LOW_ADHERENCE_PERCENT * allocated
     return AttentionFlags(
-        overdue=overdue,
-        low_adherence=low,
-        recent_allocated=allocated,
-        recent_delivered=delivered,
+        overdue=bool(plan.overdue),
+        low_adherence=bool(plan.low_adherence),
+        recent_allocated=plan.recent_allocated,
+        recent_delivered=plan.recent_attended,
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from plans import protocol_views, session_views, views
+from plans import dashboards, protocol_views, session_views, views
 
 app_name = "plans"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("protocols/<int:pk>/retire/", protocol_views.protocol_retire, name="protocol_retire"),
     # A patient's plan (physicians change it; allocated therapists read it).
     path("plans/start/<int:diagnosis_pk>/", views.plan_start, name="plan_start"),
+    path("plans/attention/", dashboards.plans_needing_attention, name="attention"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
     path("plans/<int:pk>/allocate/", views.plan_allocate, name="plan_allocate"),
     path(

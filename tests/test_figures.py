@@ -137,16 +137,18 @@ def test_clinic_demand_is_two_queries(week_plan, django_assert_num_queries):
         selectors.clinic_demand(MONDAY)
 
 
+def with_attention(plan, today):
+    return selectors.with_attention(RehabPlan.objects.filter(pk=plan.pk), today).get()
+
+
 @pytest.mark.django_db
 def test_attention_flags_overdue_and_low_delivery(week_plan, physiotherapist):
     today = timezone.localdate()
-    plan = selectors.with_recent_delivery(
-        selectors.plan_with_stages().filter(pk=week_plan.pk), today
-    ).get()
-    flags = selectors.attention_flags(plan, today)
+    flags = selectors.attention_flags(with_attention(week_plan, today))
     # Stage 1 is typically two weeks; started at least two weeks ago, nothing delivered.
     assert flags.low_adherence
     assert flags.recent_delivered == 0
+    assert flags.recent_allocated == 16  # 8 sessions a week for the whole fortnight
     assert flags.overdue == (today > MONDAY + datetime.timedelta(weeks=2))
 
 
@@ -162,12 +164,41 @@ def test_attention_flags_quiet_when_therapy_is_delivered(
         if day.weekday() in (0, 3):
             session(week_plan, occupational_therapist, day)
         day += datetime.timedelta(days=1)
-    plan = selectors.with_recent_delivery(
-        selectors.plan_with_stages().filter(pk=week_plan.pk), today
-    ).get()
-    flags = selectors.attention_flags(plan, today)
+    flags = selectors.attention_flags(with_attention(week_plan, today))
     assert not flags.low_adherence
     assert flags.recent_delivered == TherapySession.objects.filter(date__gte=since).count()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("days_running", [1, 2, 3, 5, 7, 10, 13, 14, 20])
+def test_attention_flags_prorate_a_plan_that_started_within_the_fortnight(
+    protocol, physician, physiotherapist, days_running
+):
+    """The database's figures follow the rule: allocated is the weekly sessions
+    (8) over the days the plan ran in the last 14, rounded; under 75% of it
+    delivered is low; the stage is overdue only after its typical two weeks."""
+    today = timezone.localdate()
+    start = today - datetime.timedelta(days=days_running - 1)
+    plan = factories.start_plan(
+        protocol=protocol,
+        lead_physician=physician,
+        physiotherapist=physiotherapist,
+        start_date=start,
+    )
+    in_window = min(days_running, 14)
+    allocated = round(8 * in_window / 7)
+    enough = -(-75 * allocated // 100)  # the fewest attended sessions that are 75%
+    for number in range(enough - 1):
+        session(plan, physiotherapist, today - datetime.timedelta(days=number % in_window))
+
+    short = selectors.attention_flags(with_attention(plan, today))
+    session(plan, physiotherapist, today)
+    met = selectors.attention_flags(with_attention(plan, today))
+
+    assert short.recent_allocated == met.recent_allocated == allocated
+    assert (short.recent_delivered, met.recent_delivered) == (enough - 1, enough)
+    assert short.low_adherence and not met.low_adherence
+    assert short.overdue == met.overdue == (days_running - 1 > 14)
 
 
 def test_recent_weeks_start_no_earlier_than_the_plan():

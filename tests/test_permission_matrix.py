@@ -112,6 +112,7 @@ MATRIX: dict[str, Row] = {
     ),
     # --- A patient's plan -------------------------------------------------------------------
     "plans:plan_start": row(PHYSICIAN_ONLY, PHYSICIAN_ONLY_POST, diagnosis_pk="diagnosis"),
+    "plans:attention": row(PHYSICIAN_ONLY),
     "plans:plan_detail": row(PLAN_READERS, pk="plan"),
     "plans:plan_allocate": row(PHYSICIAN_ONLY, (LOGIN, 302, 403, 403, 403, 403), pk="plan"),
     "plans:plan_individualise": row(

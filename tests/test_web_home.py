@@ -8,12 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from plans import services
+from plans import dashboards, services
 from plans.models import TherapySession
 from tests import factories
 
 TODAY = timezone.localdate
 HOME = "/"
+ATTENTION = reverse("plans:attention")
 
 
 def days_ago(days):
@@ -261,6 +262,84 @@ def test_colleagues_plan_that_needs_attention_is_labelled_with_its_lead(
     assert "Overdue: week 5 of a typical 2" in row
     mine = section(attention, "Omar Overdue", "</tr>")
     assert "You" in mine
+
+
+@pytest.mark.django_db
+def test_home_shows_the_first_plans_that_need_a_physician_and_links_to_them_all(
+    client, physician, clinic, monkeypatch
+):
+    monkeypatch.setattr(dashboards, "ATTENTION_ON_HOME", 1)
+    client.force_login(physician)
+    response = client.get(HOME)
+    page = response.content.decode()
+    attention = section(page, "Plans that need you", "Ready to move on")
+    # Mine first, then by patient name: Lata Lowdose before Omar Overdue.
+    assert [row.plan for row in response.context["need_attention"]] == [clinic["low"]]
+    assert response.context["need_attention_count"] == 3
+    assert "Omar Overdue" not in attention and "Chitra Colleague" not in attention
+    assert "The first 1 of 3, yours first" in attention
+    assert f'href="{ATTENTION}"' in attention
+    # The board of plans past their typical time is cut the same way.
+    overdue = section(page, "Past the typical time", "My active plans")
+    assert "Omar Overdue" in overdue and "Chitra Colleague" not in overdue
+    assert "The first 1 of 2, yours first" in overdue
+    assert f'href="{ATTENTION}#overdue-heading"' in overdue
+
+
+@pytest.mark.django_db
+def test_attention_page_lists_every_plan_that_needs_a_physician_a_page_at_a_time(
+    client, physician, clinic, monkeypatch
+):
+    monkeypatch.setattr(dashboards, "ATTENTION_PER_PAGE", 2)
+    client.force_login(physician)
+    first = client.get(ATTENTION)
+    second = client.get(ATTENTION + "?page=2")
+    assert first.status_code == second.status_code == 200
+    assert [row.plan for row in first.context["rows"]] == [clinic["low"], clinic["overdue"]]
+    assert [row.plan for row in second.context["rows"]] == [clinic["colleagues"]]
+    text = first.content.decode()
+    assert "3 active plans need a look today." in text
+    assert "Delivered 4 of 16 sessions in two weeks" in text
+    assert "Page 1 of 2" in text and "Hari Healthy" not in text
+    colleague = section(second.content.decode(), "Chitra Colleague", "</tr>")
+    assert "Overdue: week 5 of a typical 2" in colleague
+    # The whole board of plans past their typical time is here too.
+    assert "Chitra Colleague" in section(text, "Past the typical time")
+
+
+@pytest.mark.django_db
+def test_attention_page_with_nothing_to_do_says_so(client, physician):
+    client.force_login(physician)
+    response = client.get(ATTENTION)
+    assert response.status_code == 200
+    assert "No active plan needs a physician's look today." in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_attention_page_is_for_physicians_and_only_read(
+    client, physician, physiotherapist, front_desk, clinic
+):
+    client.force_login(physiotherapist)
+    assert client.get(ATTENTION).status_code == 403
+    client.force_login(front_desk)
+    assert client.get(ATTENTION).status_code == 403
+    client.force_login(physician)
+    assert client.post(ATTENTION).status_code == 405
+
+
+@pytest.mark.django_db
+def test_attention_page_query_count_does_not_grow_with_plans(
+    client, django_assert_max_num_queries, protocol, physician, other_physician, physiotherapist
+):
+    make_clinic_plans(protocol, physician, other_physician, physiotherapist, 2)
+    client.force_login(physician)
+    with_two = queries_for(client, ATTENTION)
+    make_clinic_plans(protocol, physician, other_physician, physiotherapist, 6)
+    with django_assert_max_num_queries(with_two):
+        response = client.get(ATTENTION)
+    # Overdue, or (started 10 days ago) one session delivered of about eleven.
+    assert response.context["page"].paginator.count == 8
+    assert with_two <= 15
 
 
 @pytest.mark.django_db

@@ -64,11 +64,20 @@ def outcomes_plan_panel(context, plan):
 
 
 @register.inclusion_tag("outcomes/partials/progression_panel.html", takes_context=True)
-def progression_panel(context):
+def progression_panel(context, limit: int | None = None):
+    """The board of plans ready to move on or overdue; with `limit`, the first of
+    each list (the physician's own first) and a link to the whole board."""
     user = context["request"].user
     today = timezone.localdate()
     board = selectors.progression_board(user, today)
-    return {"board": board, "user": user, "today": today}
+    return {
+        "ready": board.ready[:limit],
+        "ready_count": len(board.ready),
+        "overdue": board.overdue[:limit],
+        "overdue_count": len(board.overdue),
+        "user": user,
+        "today": today,
+    }
 
 
 # --- The family summary ---------------------------------------------------------------
