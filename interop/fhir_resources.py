@@ -646,12 +646,13 @@ def goal_resource(goal, base: str) -> dict:
 # --- Bundles, outcomes and the capability statement ------------------------------
 
 
-def searchset(resources: list[dict], base: str, self_url: str) -> dict:
+def searchset(resources: list[dict], base: str, *, total: int, links: list[dict]) -> dict:
+    """A page of search results: `total` matches in all, `links` to the other pages."""
     return {
         "resourceType": "Bundle",
         "type": "searchset",
-        "total": len(resources),
-        "link": [{"relation": "self", "url": self_url}],
+        "total": total,
+        "link": links,
         "entry": [
             {
                 "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",

@@ -2,7 +2,8 @@
 
     GET /fhir/metadata                      CapabilityStatement
     GET /fhir/<Type>/<id>                   one resource
-    GET /fhir/<Type>?patient=<id>           Bundle (searchset)
+    GET /fhir/<Type>?patient=<id>           Bundle (searchset), 50 a page:
+                                            _count (at most 200) and _offset
 
 Answers are application/fhir+json. A client signs in as for the REST API
 (session or `Authorization: Token …`) and sees what the web app would show it:
@@ -33,6 +34,11 @@ from plans.models import Protocol, ProtocolStage, TherapySession
 
 # Parameters any search accepts: the client's preferred format is always JSON here.
 IGNORED_PARAMETERS = {"_format"}
+# Searches answer a page at a time: `_count` entries (at most MAX_PAGE) from
+# `_offset`, with links to the first, previous, next and last pages.
+PAGE_PARAMETERS = {"_count", "_offset"}
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
 
 
 class FhirJsonRenderer(JSONRenderer):
@@ -342,8 +348,10 @@ class SearchView(FhirView):
         base = fhir_base(request)
         known = {parameter.name: parameter for parameter in kind.parameters}
         queryset = kind.visible(request.user, kind.queryset())
+        count = _page_parameter(request, "_count", DEFAULT_PAGE, maximum=MAX_PAGE)
+        offset = _page_parameter(request, "_offset", 0)
         for name, values in request.query_params.lists():
-            if name in IGNORED_PARAMETERS:
+            if name in IGNORED_PARAMETERS | PAGE_PARAMETERS:
                 continue
             parameter = known.get(name)
             if parameter is None:
@@ -353,5 +361,41 @@ class SearchView(FhirView):
                 )
             for value in values:
                 queryset = parameter.apply(queryset, value)
-        resources = [kind.to_resource(instance, base) for instance in queryset.order_by("pk")]
-        return self.fhir_response(fhir.searchset(resources, base, request.build_absolute_uri()))
+        total = queryset.count()
+        page = queryset.order_by("pk")[offset : offset + count] if count else []
+        resources = [kind.to_resource(instance, base) for instance in page]
+        links = _page_links(request, total=total, count=count, offset=offset)
+        return self.fhir_response(fhir.searchset(resources, base, total=total, links=links))
+
+
+def _page_parameter(request, name: str, default: int, maximum: int | None = None) -> int:
+    """A whole number of `_count` or `_offset`; a bad one is a 400, not a guess."""
+    values = request.query_params.getlist(name)
+    if not values:
+        return default
+    if len(values) > 1 or not values[0].isdigit():
+        raise SearchError(f"{name} must be one whole number, not {', '.join(values)!r}.")
+    value = int(values[0])
+    return min(value, maximum) if maximum is not None else value
+
+
+def _page_links(request, *, total: int, count: int, offset: int) -> list[dict]:
+    """Bundle.link: self, and first, previous, next and last where they exist."""
+
+    def url(page_offset: int) -> str:
+        query = request.query_params.copy()
+        query["_count"] = str(count)
+        query["_offset"] = str(page_offset)
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    links = [{"relation": "self", "url": url(offset)}]
+    if not count:
+        return links
+    last = max((total - 1) // count * count, 0)
+    links.append({"relation": "first", "url": url(0)})
+    if offset > 0:
+        links.append({"relation": "previous", "url": url(max(min(offset, total) - count, 0))})
+    if offset + count < total:
+        links.append({"relation": "next", "url": url(offset + count)})
+    links.append({"relation": "last", "url": url(last)})
+    return links

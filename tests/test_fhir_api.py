@@ -3,6 +3,7 @@ fhir.resources package (its R4B models: R4B changed none of these resources'
 elements used here from R4 4.0.1)."""
 
 import datetime
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from interop import fhir_views
 from outcomes import services as outcome_services
 from plans import services
 from tests import factories
@@ -211,6 +213,61 @@ def test_care_plan_search_by_patient_is_a_searchset_bundle(
         fhir_as(physician).get("/fhir/CarePlan", {"patient": f"Patient/{other.patient_id}"})
     )
     assert [e["resource"]["id"] for e in reference["entry"]] == [str(other.pk)]
+
+
+def links(bundle) -> dict[str, dict[str, str]]:
+    """Each Bundle.link relation with its query parameters."""
+    return {
+        link["relation"]: dict(parse_qsl(urlsplit(link["url"]).query)) for link in bundle["link"]
+    }
+
+
+@pytest.mark.django_db
+def test_care_plan_search_answers_a_page_at_a_time_with_links(physician, protocol):
+    plans = [factories.start_plan(protocol=protocol) for _ in range(5)]
+    client = fhir_as(physician)
+    first = validated(client.get("/fhir/CarePlan", {"_count": 2}))
+    assert first["total"] == 5
+    assert [e["resource"]["id"] for e in first["entry"]] == [str(p.pk) for p in plans[:2]]
+    assert links(first) == {
+        "self": {"_count": "2", "_offset": "0"},
+        "first": {"_count": "2", "_offset": "0"},
+        "next": {"_count": "2", "_offset": "2"},
+        "last": {"_count": "2", "_offset": "4"},
+    }
+    last = validated(client.get("/fhir/CarePlan", links(first)["last"]))
+    assert [e["resource"]["id"] for e in last["entry"]] == [str(plans[4].pk)]
+    assert links(last)["previous"] == {"_count": "2", "_offset": "2"}
+    assert "next" not in links(last)
+    # The search's own parameters stay in every link.
+    one = validated(client.get("/fhir/CarePlan", {"patient": plans[0].patient_id, "_count": 1}))
+    assert one["total"] == 1 and links(one)["self"]["patient"] == str(plans[0].patient_id)
+
+
+@pytest.mark.django_db
+def test_searches_answer_a_default_page_and_cap_what_is_asked(physician, protocol, monkeypatch):
+    monkeypatch.setattr(fhir_views, "DEFAULT_PAGE", 2)
+    monkeypatch.setattr(fhir_views, "MAX_PAGE", 3)
+    for _ in range(4):
+        factories.start_plan(protocol=protocol)
+    client = fhir_as(physician)
+    assert len(validated(client.get("/fhir/CarePlan"))["entry"]) == 2
+    capped = validated(client.get("/fhir/CarePlan", {"_count": 100}))
+    assert len(capped["entry"]) == 3 and capped["total"] == 4
+    assert links(capped)["next"]["_count"] == "3"
+
+
+@pytest.mark.django_db
+def test_count_zero_answers_the_total_only_and_a_bad_count_is_refused(physician, plan):
+    client = fhir_as(physician)
+    summary = validated(client.get("/fhir/CarePlan", {"_count": 0}))
+    assert summary["total"] == 1
+    assert summary["entry"] == []
+    for bad in ("-1", "ten", "2.5"):
+        outcome = validated(client.get("/fhir/CarePlan", {"_count": bad}), status=400)
+        assert "_count must be one whole number" in outcome["issue"][0]["diagnostics"]
+    outcome = validated(client.get("/fhir/Procedure", {"_offset": "x"}), status=400)
+    assert outcome["issue"][0]["code"] == "invalid"
 
 
 @pytest.mark.django_db
