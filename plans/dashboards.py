@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -45,6 +46,12 @@ class WorklistRow:
         return max(self.allocated - self.attended, 0)
 
 
+def _count(sessions) -> Coalesce:
+    return Coalesce(
+        Subquery(sessions.order_by().values("plan").annotate(n=Count("pk")).values("n")), 0
+    )
+
+
 def therapist_worklist(user, today: datetime.date) -> list[WorklistRow]:
     """Active plans where this therapist gives their discipline in the current stage,
     with this week's and today's sessions counted by the database."""
@@ -57,15 +64,24 @@ def therapist_worklist(user, today: datetime.date) -> list[WorklistRow]:
         therapist=user,
         discipline=discipline,
     )
-    mine = Q(sessions__discipline=discipline)
-    plans = selectors.plan_with_stages(
-        RehabPlan.objects.filter(Exists(my_current_allocation), status=RehabPlan.Status.ACTIVE)
-    ).annotate(
-        week_attended=Count(
-            "sessions",
-            filter=mine & Q(sessions__attendance=ATTENDED, sessions__date__range=(monday, sunday)),
+    # Correlated counts on the plan-and-date index: only my plans' sessions are read.
+    my_discipline = TherapySession.objects.filter(plan=OuterRef("pk"), discipline=discipline)
+    # Only the current stage and its allocations: the row needs nothing else.
+    current_stage = Prefetch(
+        "stages",
+        queryset=PlanStage.objects.filter(status=PlanStage.Status.CURRENT).prefetch_related(
+            "allocations"
         ),
-        today_logged=Count("sessions", filter=mine & Q(sessions__date=today)),
+    )
+    plans = (
+        RehabPlan.objects.filter(Exists(my_current_allocation), status=RehabPlan.Status.ACTIVE)
+        .select_related("patient", "diagnosis__condition")
+        .prefetch_related(current_stage)
+    ).annotate(
+        week_attended=_count(
+            my_discipline.filter(attendance=ATTENDED, date__range=(monday, sunday))
+        ),
+        today_logged=_count(my_discipline.filter(date=today)),
     )
     rows = []
     for plan in plans:
