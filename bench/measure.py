@@ -288,11 +288,18 @@ def hot_queries(clinic: seed.Clinic) -> dict[str, dict]:
         "Active plans of one physician (physician home)": RehabPlan.objects.filter(
             lead_physician_id=plan.lead_physician_id, status=RehabPlan.Status.ACTIVE
         ),
-        # No index serves this order yet: see README, "Performance".
         "Newest sessions first, a page of 25 (API session list)": (
             TherapySession.objects.order_by("-date", "-start_time", "-pk")[:25]
         ),
+        "Newest plans first, a page of 25 (API plan list)": (
+            RehabPlan.objects.order_by("-start_date", "-pk")[:25]
+        ),
     }
+    assessment = seed.assessment_model()
+    if assessment is not None:
+        queries["Newest assessments first, a page of 25 (API assessment list)"] = (
+            assessment.objects.order_by("-date", "-created_at", "-pk")[:25]
+        )
     reports = {}
     for name, queryset in queries.items():
         sql, params = queryset.query.sql_with_params()

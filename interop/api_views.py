@@ -17,7 +17,7 @@ from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from interop import filters, serializers, visibility
+from interop import filters, pagination, serializers, visibility
 from interop.errors import ErrorResponseSerializer
 from outcomes import access as outcome_access
 from outcomes import measures
@@ -453,6 +453,7 @@ class TherapySessionViewSet(viewsets.ModelViewSet):
     http_method_names = NO_DELETE
     serializer_class = serializers.TherapySessionSerializer
     filterset_class = filters.TherapySessionFilter
+    pagination_class = pagination.CursorPagination
     ordering_fields = ["date", "start_time", "duration_minutes", "created_at"]
     ordering = ["-date", "-start_time", "-pk"]
 

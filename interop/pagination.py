@@ -1,4 +1,4 @@
-"""Page-number pagination for every list of the API."""
+"""Pagination for the API's lists."""
 
 from rest_framework import pagination
 
@@ -9,3 +9,14 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class CursorPagination(pagination.CursorPagination):
+    """`next` and `previous` links and no `count`: for the therapy-session log,
+    which grows by every session of every clinic, counting it for every page
+    would cost more than the page itself. Follows `?ordering=`; newest first."""
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = ("-date", "-start_time", "-pk")

@@ -378,6 +378,9 @@ class RehabPlan(models.Model):
         ]
         indexes = [
             models.Index(fields=["lead_physician", "status"], name="plans_plan_physician_idx"),
+            # Newest first, as the API's plan list reads them: a page of 25 is an
+            # index scan instead of a sort of every plan the clinic ever had.
+            models.Index(fields=["-start_date", "-id"], name="plans_plan_recent_idx"),
         ]
 
     def __str__(self) -> str:

@@ -189,7 +189,31 @@ def test_session_list_query_count_is_flat(
         log(other, physiotherapist, date=TODAY() - datetime.timedelta(days=days))
     with django_assert_max_num_queries(len(small)):
         body = client.get(SESSIONS).json()
-    assert body["count"] == 9
+    assert len(body["results"]) == 9
+
+
+@pytest.mark.django_db
+def test_session_list_pages_by_cursor_newest_first_without_counting(
+    physician, physiotherapist, plan
+):
+    sessions = [
+        log(plan, physiotherapist, date=TODAY() - datetime.timedelta(days=days))
+        for days in range(5)
+    ]
+    client = api_as(physician)
+    client.get(SESSIONS)
+    with CaptureQueriesContext(connection) as captured:
+        first = client.get(SESSIONS, {"page_size": 2}).json()
+    assert not any("COUNT(" in query["sql"].upper() for query in captured.captured_queries)
+    assert "count" not in first and first["previous"] is None
+    assert [r["id"] for r in first["results"]] == [sessions[0].pk, sessions[1].pk]
+    second = client.get(first["next"]).json()
+    assert [r["id"] for r in second["results"]] == [sessions[2].pk, sessions[3].pk]
+    third = client.get(second["next"]).json()
+    assert [r["id"] for r in third["results"]] == [sessions[4].pk]
+    assert third["next"] is None
+    back = client.get(third["previous"]).json()
+    assert [r["id"] for r in back["results"]] == [sessions[2].pk, sessions[3].pk]
 
 
 @pytest.mark.django_db

@@ -44,7 +44,7 @@ API_QUERIES = {
     "api:condition-list": 7,
     "api:protocol-list": 9,
     "api:plan-list": 10,
-    "api:session-list": 8,
+    "api:session-list": 7,  # paged by cursor: no count
 }
 
 
@@ -226,7 +226,7 @@ def test_api_list_stays_within_its_pinned_query_count(
     with django_assert_max_num_queries(API_QUERIES[name]):
         response = client.get(url)
     assert response.status_code == 200
-    assert response.json()["count"] >= 1
+    assert len(response.json()["results"]) >= 1
 
 
 @pytest.mark.django_db
