@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Every page needs a signed-in user unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "rehab.security.IdleSessionMiddleware",
     # Trust (issue 7): the content security policy header; the signed-in user
     # recorded with every audit history row; the sign-in lockout (kept last).
     "csp.middleware.CSPMiddleware",
@@ -179,7 +180,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Shared clinic computers: a session ends with the browser and after two idle hours.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 2 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Each visit restarts the idle clock: rehab.security.IdleSessionMiddleware saves
+# the session again at most once a minute rather than on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -27,24 +27,24 @@ SMALL, LARGE = 2, 12
 
 # The most queries each page may ask (sign-in session and user included).
 PAGE_QUERIES = {
-    "physician_home": 15,
-    "therapist_worklist": 11,
+    "physician_home": 11,
+    "therapist_worklist": 8,
     # The plan's own queries plus the outcomes, timetable and history panels.
-    "plan_page": 21,
-    "patient_list": 10,
-    "patient_search": 10,
-    "patient_page": 14,
-    "protocol_list": 8,
-    "protocol_page": 11,
-    "family_summary": 10,
-    "session_log_form": 10,
+    "plan_page": 18,
+    "patient_list": 7,
+    "patient_search": 7,
+    "patient_page": 11,
+    "protocol_list": 5,
+    "protocol_page": 8,
+    "family_summary": 7,
+    "session_log_form": 7,
 }
 API_QUERIES = {
-    "api:patient-list": 9,
-    "api:condition-list": 7,
-    "api:protocol-list": 9,
-    "api:plan-list": 10,
-    "api:session-list": 7,  # paged by cursor: no count
+    "api:patient-list": 6,
+    "api:condition-list": 4,
+    "api:protocol-list": 6,
+    "api:plan-list": 7,
+    "api:session-list": 4,  # paged by cursor: no count
 }
 
 

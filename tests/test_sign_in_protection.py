@@ -4,14 +4,19 @@ password rules, sessions that end when idle, and Sign out on every page."""
 import datetime
 import html
 import re
+import time
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+
+from rehab import security
 
 LOCKED_OUT = "Too many wrong passwords (5) for this username from this computer."
 
@@ -132,7 +137,7 @@ def stored_session(client) -> Session:
 @pytest.mark.django_db
 def test_session_lasts_two_idle_hours_and_ends_with_the_browser(client, physician):
     assert settings.SESSION_COOKIE_AGE == 2 * 60 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert "rehab.security.IdleSessionMiddleware" in settings.MIDDLEWARE
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
     assert sign_in(client, "dr.rao", "pw-for-tests").status_code == 302
     response = client.get(reverse("home"))
@@ -143,16 +148,37 @@ def test_session_lasts_two_idle_hours_and_ends_with_the_browser(client, physicia
     assert datetime.timedelta(minutes=119) < left <= datetime.timedelta(hours=2)
 
 
+def last_visit(client, minutes_ago: int) -> None:
+    """As if the session was last saved `minutes_ago`: it expires two hours after that."""
+    session = client.session
+    session[security.REFRESHED_KEY] = int(time.time()) - minutes_ago * 60
+    session.save()
+    Session.objects.filter(session_key=session.session_key).update(
+        expire_date=timezone.now() + datetime.timedelta(minutes=120 - minutes_ago)
+    )
+
+
 @pytest.mark.django_db
 def test_each_page_visit_restarts_the_idle_clock(client, physician):
     client.force_login(physician)
     client.get(reverse("home"))
-    Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=timezone.now() + datetime.timedelta(minutes=5)
-    )
+    last_visit(client, minutes_ago=115)
     assert client.get(reverse("home")).status_code == 200
     left = stored_session(client).expire_date - timezone.now()
     assert left > datetime.timedelta(minutes=119)
+
+
+@pytest.mark.django_db
+def test_visits_within_a_minute_do_not_write_the_session_again(client, physician):
+    client.force_login(physician)
+    client.get(reverse("home"))
+    last_visit(client, minutes_ago=0)
+    expires = stored_session(client).expire_date
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("home")).status_code == 200
+    writes = [q["sql"] for q in captured if q["sql"].startswith(("INSERT", "UPDATE"))]
+    assert writes == []
+    assert stored_session(client).expire_date == expires
 
 
 @pytest.mark.django_db
