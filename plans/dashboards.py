@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, OuterRef, Prefetch, Value, When
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -46,12 +45,6 @@ class WorklistRow:
         return max(self.allocated - self.attended, 0)
 
 
-def _count(sessions) -> Coalesce:
-    return Coalesce(
-        Subquery(sessions.order_by().values("plan").annotate(n=Count("pk")).values("n")), 0
-    )
-
-
 def therapist_worklist(user, today: datetime.date) -> list[WorklistRow]:
     """Active plans where this therapist gives their discipline in the current stage,
     with this week's and today's sessions counted by the database."""
@@ -78,10 +71,10 @@ def therapist_worklist(user, today: datetime.date) -> list[WorklistRow]:
         .select_related("patient", "diagnosis__condition")
         .prefetch_related(current_stage)
     ).annotate(
-        week_attended=_count(
+        week_attended=selectors.count_of(
             my_discipline.filter(attendance=ATTENDED, date__range=(monday, sunday))
         ),
-        today_logged=_count(my_discipline.filter(date=today)),
+        today_logged=selectors.count_of(my_discipline.filter(date=today)),
     )
     rows = []
     for plan in plans:

@@ -50,6 +50,14 @@ def percent(part: int, whole: int) -> int | None:
     return round(100 * part / whole) if whole else None
 
 
+def count_of(queryset, group_by: str = "plan") -> Coalesce:
+    """A correlated count for an annotation: `queryset` filters on an OuterRef, and
+    its rows are counted in a subquery grouped by `group_by` (0 when none). Unlike
+    Count() over a join it reads only the rows it counts, through their index."""
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
 # --- The mix over a plan's stages -----------------------------------------
 
 
@@ -164,12 +172,31 @@ def _first_active_day(plan: RehabPlan, start: datetime.date) -> datetime.date | 
     return first if first <= last else None
 
 
+def allocated_weeks(plan: RehabPlan, weeks: list[datetime.date]) -> list[PlanWeek]:
+    """Allocated sessions and minutes per discipline, week by week, from the
+    prefetched stages (no query): a week's allocation is the mix of the stage in
+    force on the plan's first day in that week."""
+    result = []
+    for start in weeks:
+        week = PlanWeek(start, {d: DisciplineWeek(discipline=d) for d in DISCIPLINES})
+        day = _first_active_day(plan, start)
+        stage = plan.stage_on(day) if day else None
+        if stage is not None:
+            for discipline in DISCIPLINES:
+                sessions = stage.sessions_per_week(discipline)
+                week[discipline].allocated_sessions = sessions
+                week[discipline].allocated_minutes = sessions * stage.minutes_per_session(
+                    discipline
+                )
+        result.append(week)
+    return result
+
+
 def plan_weeks(plan: RehabPlan, weeks: list[datetime.date]) -> list[PlanWeek]:
     """Allocated against delivered sessions and minutes per discipline, week by week.
 
-    A week's allocation is the mix of the stage in force on the plan's first day
-    in that week. Delivered means attended; missed counts absences and
-    cancellations. One aggregate query whatever the number of weeks.
+    Allocated as `allocated_weeks`. Delivered means attended; missed counts
+    absences and cancellations. One aggregate query whatever the number of weeks.
     """
     if not weeks:
         return []
@@ -186,19 +213,7 @@ def plan_weeks(plan: RehabPlan, weeks: list[datetime.date]) -> list[PlanWeek]:
             missed=Count("pk", filter=~Q(attendance=TherapySession.Attendance.ATTENDED)),
         )
     )
-    result = {}
-    for start in weeks:
-        week = PlanWeek(start, {d: DisciplineWeek(discipline=d) for d in DISCIPLINES})
-        day = _first_active_day(plan, start)
-        stage = plan.stage_on(day) if day else None
-        if stage is not None:
-            for discipline in DISCIPLINES:
-                sessions = stage.sessions_per_week(discipline)
-                week[discipline].allocated_sessions = sessions
-                week[discipline].allocated_minutes = sessions * stage.minutes_per_session(
-                    discipline
-                )
-        result[start] = week
+    result = {week.week_start: week for week in allocated_weeks(plan, weeks)}
     for row in delivered:
         figures = result.get(week_start(row["date"]))
         if figures is None:
@@ -362,10 +377,7 @@ def with_attention(queryset, today: datetime.date, days: int = 14):
             current_stage_name=F("current__name"),
             current_stage_started_on=F("current__started_on"),
             current_stage_typical_weeks=F("current__typical_weeks"),
-            recent_attended=Coalesce(
-                Subquery(attended.order_by().values("plan").annotate(n=Count("pk")).values("n")),
-                0,
-            ),
+            recent_attended=count_of(attended),
             # round(weekly sessions × days running / 7), in integers: never exactly .5 here.
             recent_allocated=Coalesce((2 * weekly * days_running + 7) / 14, 0),
         )

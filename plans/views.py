@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import OuterRef
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +32,7 @@ from plans.models import (
     RehabPlan,
     StageMixChange,
     StageTransition,
+    TherapySession,
 )
 from rehab.forms import add_service_errors
 from rehab.models import Discipline, Role
@@ -198,9 +200,11 @@ def _plan_page(request, plan: RehabPlan, *, advance_form=None, status_form=None)
     weeks = selectors.plan_weeks(
         plan, selectors.recent_weeks(today, ADHERENCE_WEEKS, since=plan.start_date)
     )
-    page_obj = Paginator(
-        plan.sessions.select_related("therapist", "plan_stage"), SESSIONS_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    sessions = plan.sessions.select_related("therapist", "plan_stage")
+    paginator = Paginator(sessions, SESSIONS_PER_PAGE)
+    if hasattr(plan, "session_count"):  # counted with the plan (plan_detail)
+        paginator.count = plan.session_count
+    page_obj = paginator.get_page(request.GET.get("page"))
     session_rows = [(session, access.can_correct_session(user, session)) for session in page_obj]
     transitions = list(
         StageTransition.objects.filter(plan=plan).select_related(
@@ -242,7 +246,11 @@ def _status_form(plan: RehabPlan) -> PlanStatusForm:
 
 @require_GET
 def plan_detail(request, pk: int):
-    plan = _plan_or_404(pk)
+    # The session log's page count comes with the plan: one query fewer.
+    sessions = TherapySession.objects.filter(plan=OuterRef("pk"))
+    plan = get_object_or_404(
+        selectors.plan_with_stages().annotate(session_count=selectors.count_of(sessions)), pk=pk
+    )
     access.require(access.can_view_plan(request.user, plan))
     return _plan_page(request, plan)
 

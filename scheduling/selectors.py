@@ -347,18 +347,19 @@ class TimetableWeek:
         return self.disciplines[Discipline.OT]
 
 
-def timetable_weeks(plan: RehabPlan, weeks: list[datetime.date]) -> list[TimetableWeek]:
-    """Allocated (the stage's mix), booked and attended per week and discipline, with
-    absences and cancellations and their reasons: three queries whatever the weeks."""
+def timetable_weeks(
+    plan: RehabPlan, weeks: list[datetime.date], appointments: list[Appointment]
+) -> list[TimetableWeek]:
+    """Allocated (the stage's mix, from the prefetched stages), booked and attended
+    per week and discipline, with absences and cancellations and their reasons,
+    from the plan's `appointments` in time order (`appointments_from` the first
+    week): no query of its own."""
     if not weeks:
         return []
-    allocated = {week.week_start: week for week in plan_selectors.plan_weeks(plan, sorted(weeks))}
-    first, last = min(weeks), max(weeks) + datetime.timedelta(days=6)
-    rows = list(
-        Appointment.objects.filter(starting_between(first, last), plan=plan)
-        .values_list("discipline", "start", "status", "cancellation_reason")
-        .order_by("start")
-    )
+    allocated = {
+        week.week_start: week for week in plan_selectors.allocated_weeks(plan, sorted(weeks))
+    }
+    rows = [(a.discipline, a.start, a.status, a.cancellation_reason) for a in appointments]
     result = {}
     for monday in weeks:
         figures = {}
@@ -393,11 +394,16 @@ def timetable_weeks(plan: RehabPlan, weeks: list[datetime.date]) -> list[Timetab
     return [result[monday] for monday in weeks]
 
 
-def upcoming_for_plan(plan: RehabPlan, now: datetime.datetime, limit: int = 6):
+UPCOMING_SHOWN = 6
+
+
+def appointments_from(plan: RehabPlan, first: datetime.date):
+    """The plan's appointments from a day on, in time order, with their therapist."""
+    start, _ = day_bounds(first, first)
     return (
-        Appointment.objects.filter(plan=plan, start__gte=now, status=Appointment.Status.BOOKED)
+        Appointment.objects.filter(plan=plan, start__gte=start)
         .select_related("therapist")
-        .order_by("start")[:limit]
+        .order_by("start")
     )
 
 

@@ -30,7 +30,7 @@ PAGE_QUERIES = {
     "physician_home": 11,
     "therapist_worklist": 8,
     # The plan's own queries plus the outcomes, timetable and history panels.
-    "plan_page": 18,
+    "plan_page": 15,
     "patient_list": 7,
     "patient_search": 7,
     "patient_page": 11,

@@ -19,18 +19,25 @@ WEEKS_BACK, WEEKS_AHEAD = 2, 2
 @register.inclusion_tag("scheduling/partials/plan_panel.html", takes_context=True)
 def plan_timetable_panel(context, plan):
     """On the plan page: a review waiting, the next appointments, and allocated against
-    booked against attended per week (four queries)."""
+    booked against attended per week (two queries: the review, and the plan's
+    appointments from the first week shown on, which hold the next ones too)."""
     user = context["request"].user
     now = timezone.now()
     this_week = selectors.monday_of(None, timezone.localdate())
     weeks = [this_week + datetime.timedelta(weeks=n) for n in range(-WEEKS_BACK, WEEKS_AHEAD + 1)]
     weeks = [week for week in weeks if week + datetime.timedelta(days=6) >= plan.start_date]
+    appointments = list(selectors.appointments_from(plan, weeks[0] if weeks else this_week))
+    upcoming = [
+        appointment
+        for appointment in appointments
+        if appointment.start >= now and appointment.status == Appointment.Status.BOOKED
+    ]
     return {
         "plan": plan,
         "can_book": access.can_book(user),
         "review": TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).first(),
-        "upcoming": list(selectors.upcoming_for_plan(plan, now)),
-        "weeks": selectors.timetable_weeks(plan, weeks),
+        "upcoming": upcoming[: selectors.UPCOMING_SHOWN],
+        "weeks": selectors.timetable_weeks(plan, weeks, appointments),
         "this_week": this_week,
     }
 
