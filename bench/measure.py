@@ -26,7 +26,7 @@ from django.urls import (
 )
 from django.utils import timezone
 
-from bench import aggregates, seed
+from bench import seed
 from patients.models import Patient
 from plans import selectors
 from plans.models import RehabPlan, SessionAllocation, TherapySession
@@ -317,7 +317,7 @@ def clinic_figures(repeat: int = 5) -> dict:
     results = {}
     for name, run in (
         ("clinic_demand", lambda: selectors.clinic_demand(today)),
-        ("active_plan_adherence", lambda: aggregates.active_plan_adherence(today)),
+        ("active_plan_adherence", lambda: selectors.active_plan_adherence(today)),
     ):
         run()
         times = []

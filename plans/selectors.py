@@ -10,6 +10,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    DateField,
     DurationField,
     ExpressionWrapper,
     F,
@@ -23,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.db.models.lookups import GreaterThan, LessThan
 
 from plans.models import (
@@ -432,3 +433,101 @@ def attention_flags(plan: RehabPlan) -> AttentionFlags:
         recent_allocated=plan.recent_allocated,
         recent_delivered=plan.recent_attended,
     )
+
+
+# --- Every active plan's week at once ---------------------------------------
+
+
+# The stage fields of each discipline's sessions a week and minutes a session.
+DOSE_FIELDS = {
+    Discipline.PT: ("pt_sessions_per_week", "pt_minutes_per_session"),
+    Discipline.OT: ("ot_sessions_per_week", "ot_minutes_per_session"),
+}
+
+
+@dataclass(frozen=True)
+class PlanAdherence:
+    """One plan's week: sessions allocated against delivered, per discipline."""
+
+    plan_id: int
+    pt_allocated: int
+    ot_allocated: int
+    pt_allocated_minutes: int
+    ot_allocated_minutes: int
+    pt_delivered: int
+    ot_delivered: int
+    pt_delivered_minutes: int
+    ot_delivered_minutes: int
+    pt_missed: int
+    ot_missed: int
+
+    @property
+    def allocated(self) -> int:
+        return self.pt_allocated + self.ot_allocated
+
+    @property
+    def delivered(self) -> int:
+        return self.pt_delivered + self.ot_delivered
+
+    @property
+    def adherence_percent(self) -> int | None:
+        return percent(self.delivered, self.allocated)
+
+
+def _week_sessions(monday: datetime.date, sunday: datetime.date, discipline: str, attended: bool):
+    sessions = TherapySession.objects.filter(
+        plan=OuterRef("pk"), date__range=(monday, sunday), discipline=discipline
+    )
+    attended_here = Q(attendance=TherapySession.Attendance.ATTENDED)
+    return sessions.filter(attended_here) if attended else sessions.exclude(attended_here)
+
+
+def _minutes_of(sessions) -> Coalesce:
+    summed = sessions.order_by().values("plan").annotate(m=Sum("duration_minutes")).values("m")
+    return Coalesce(Subquery(summed), 0)
+
+
+def active_plan_adherence(week: datetime.date) -> list[PlanAdherence]:
+    """Allocated against delivered PT and OT for every active plan in the week of
+    `week`, in one query: `plan_week`'s numbers for each plan, computed by the
+    database. The allocation is the mix of the stage in force on the plan's first
+    day in that week (none if the plan starts after it or ended before it);
+    delivered means attended. The stage in force and the week's sessions are
+    correlated subqueries on indexed columns, so the cost grows with the active
+    plans, not with the years of history."""
+    monday = week_start(week)
+    sunday = monday + datetime.timedelta(days=6)
+    # The plan's first day in the week; a plan starting later has none.
+    first_day = Greatest(Value(monday), F("start_date"), output_field=DateField())
+    outer_first_day = Greatest(Value(monday), OuterRef("start_date"), output_field=DateField())
+    in_force = PlanStage.objects.filter(
+        plan=OuterRef("pk"),
+        started_on__lte=Least(outer_first_day, Value(sunday), output_field=DateField()),
+    ).order_by(F("started_on").desc(), F("entered_at").desc(nulls_first=True), F("order").desc())
+    not_running = Q(start_date__gt=sunday) | Q(end_date__lt=first_day)
+    annotations = {}
+    for discipline, (sessions_field, minutes_field) in DOSE_FIELDS.items():
+        key = discipline.lower()
+        sessions = Coalesce(Subquery(in_force.values(sessions_field)[:1]), 0)
+        minutes = Coalesce(
+            Subquery(in_force.annotate(m=F(sessions_field) * F(minutes_field)).values("m")[:1]),
+            0,
+        )
+        annotations[f"{key}_allocated"] = Case(
+            When(not_running, then=0), default=sessions, output_field=IntegerField()
+        )
+        annotations[f"{key}_allocated_minutes"] = Case(
+            When(not_running, then=0), default=minutes, output_field=IntegerField()
+        )
+        attended = _week_sessions(monday, sunday, discipline, attended=True)
+        annotations[f"{key}_delivered"] = count_of(attended)
+        annotations[f"{key}_delivered_minutes"] = _minutes_of(attended)
+        annotations[f"{key}_missed"] = count_of(_week_sessions(monday, sunday, discipline, False))
+    rows = (
+        RehabPlan.objects.filter(status=RehabPlan.Status.ACTIVE)
+        .order_by("pk")
+        .annotate(**annotations)
+        .values_list("pk", *annotations)
+    )
+    names = ["plan_id", *annotations]
+    return [PlanAdherence(**dict(zip(names, row, strict=True))) for row in rows]

@@ -18,7 +18,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from bench.aggregates import active_plan_adherence
 from plans import selectors, services
 from plans.models import PlanStage, Protocol, RehabPlan, TherapySession
 from tests import factories
@@ -278,7 +277,7 @@ def test_adherence_of_all_active_plans_matches_each_plans_own_week(
     )
 
     with CaptureQueriesContext(connection) as captured:
-        rows = active_plan_adherence(today)
+        rows = selectors.active_plan_adherence(today)
     assert len(captured) == 1
 
     active = RehabPlan.objects.filter(status=RehabPlan.Status.ACTIVE)
@@ -321,8 +320,8 @@ def test_adherence_of_all_active_plans_is_one_query_at_any_size(clinic):
     today = timezone.localdate()
     clinic.grow(SMALL)
     with CaptureQueriesContext(connection) as small:
-        assert len(active_plan_adherence(today)) == SMALL
+        assert len(selectors.active_plan_adherence(today)) == SMALL
     clinic.grow(LARGE)
     with CaptureQueriesContext(connection) as large:
-        assert len(active_plan_adherence(today)) == LARGE
+        assert len(selectors.active_plan_adherence(today)) == LARGE
     assert len(small) == len(large) == 1
