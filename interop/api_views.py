@@ -258,18 +258,6 @@ class ProtocolViewSet(viewsets.ModelViewSet):
     def new_version(self, request, pk=None):
         """An editable draft copy of a published version, numbered after the latest."""
         protocol = self.get_object()
-        if protocol.status != Protocol.Status.PUBLISHED:
-            raise exceptions.ValidationError(
-                "A new version is made from a published version.", code="protocol_not_published"
-            )
-        # One draft at a time, so two physicians do not write rival versions (as on the page).
-        if Protocol.objects.filter(
-            condition_id=protocol.condition_id, name=protocol.name, status=Protocol.Status.DRAFT
-        ).exists():
-            raise exceptions.ValidationError(
-                "A newer version is already being drafted; carry on with it.",
-                code="draft_exists",
-            )
         draft = services.new_protocol_version(protocol=protocol, author=request.user)
         return self._saved(draft, status.HTTP_201_CREATED)
 

@@ -243,6 +243,14 @@ class Protocol(models.Model):
                 name="plans_protocol_unique_version",
                 violation_error_message="This protocol already has that version.",
             ),
+            # One draft at a time (new_protocol_version refuses a second; this holds
+            # when two physicians ask at once).
+            models.UniqueConstraint(
+                fields=["condition", "name"],
+                condition=Q(status="draft"),
+                name="plans_one_draft_per_protocol",
+                violation_error_message="This protocol already has a draft being written.",
+            ),
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False),
                 name="plans_protocol_published_has_date",

@@ -232,25 +232,14 @@ def protocol_publish(request, pk):
 def protocol_new_version(request, pk):
     access.require(access.can_author_protocols(request.user))
     protocol = get_object_or_404(Protocol, pk=pk)
-    if protocol.status != Protocol.Status.PUBLISHED:
-        messages.error(request, "A new version is made from a published version.")
+    try:
+        draft = services.new_protocol_version(protocol=protocol, author=request.user)
+    except ValidationError as error:
+        if error.code == "draft_exists":
+            messages.info(request, error.messages[0])
+            return redirect("plans:protocol_edit", pk=error.params["draft_pk"])
+        messages.error(request, error.messages[0])
         return redirect("plans:protocol_detail", pk=protocol.pk)
-    open_draft = (
-        Protocol.objects.filter(
-            condition_id=protocol.condition_id,
-            name=protocol.name,
-            status=Protocol.Status.DRAFT,
-        )
-        .order_by("-version")
-        .first()
-    )
-    if open_draft:
-        # One draft at a time, so two physicians do not write rival versions.
-        messages.info(
-            request, f"Version {open_draft.version} is already being drafted; carry on with it."
-        )
-        return redirect("plans:protocol_edit", pk=open_draft.pk)
-    draft = protocol.new_version(author=request.user)
     messages.success(
         request,
         f"Version {draft.version} is a draft copy of version {protocol.version}. "

@@ -124,13 +124,26 @@ def retire_protocol(*, protocol: Protocol, by) -> Protocol:
 
 @transaction.atomic
 def new_protocol_version(*, protocol: Protocol, author) -> Protocol:
-    """An editable draft copy of a protocol, numbered after its latest version."""
-    latest = (
+    """An editable draft copy of a published protocol, numbered after its latest
+    version. One draft at a time, so two physicians do not write rival versions:
+    with a draft open the refusal's `draft_pk` param names it."""
+    if protocol.status != Protocol.Status.PUBLISHED:
+        raise ValidationError(
+            "A new version is made from a published version.", code="protocol_not_published"
+        )
+    versions = list(
         Protocol.objects.select_for_update()
         .filter(condition_id=protocol.condition_id, name=protocol.name)
         .order_by("-version")
-        .first()
     )
+    latest = versions[0]
+    open_draft = next((v for v in versions if v.status == Protocol.Status.DRAFT), None)
+    if open_draft is not None:
+        raise ValidationError(
+            "Version %(version)s is already being drafted; carry on with it.",
+            code="draft_exists",
+            params={"version": open_draft.version, "draft_pk": open_draft.pk},
+        )
     draft = Protocol(
         condition_id=protocol.condition_id,
         name=protocol.name,

@@ -160,9 +160,44 @@ def test_new_version_is_an_editable_copy(protocol, other_physician):
 
 @pytest.mark.django_db
 def test_new_version_numbers_after_the_latest(protocol, physician):
-    protocol.new_version(author=physician)
+    second = protocol.new_version(author=physician)
+    services.publish_protocol(protocol=second, by=physician)
     third = protocol.new_version(author=physician)
     assert third.version == 3
+
+
+@pytest.mark.django_db
+def test_new_version_refuses_a_second_draft_and_names_the_open_one(protocol, physician):
+    draft = protocol.new_version(author=physician)
+    with pytest.raises(ValidationError) as excinfo:
+        protocol.new_version(author=physician)
+    assert excinfo.value.code == "draft_exists"
+    assert excinfo.value.params["draft_pk"] == draft.pk
+    assert "Version 2 is already being drafted" in excinfo.value.messages[0]
+    assert Protocol.objects.filter(name=protocol.name, status=Protocol.Status.DRAFT).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_database_holds_one_draft_per_protocol(protocol, physician):
+    protocol.new_version(author=physician)
+    rival = Protocol(
+        condition=protocol.condition,
+        name=protocol.name,
+        version=3,
+        status=Protocol.Status.DRAFT,
+        author=physician,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rival.save()
+
+
+@pytest.mark.django_db
+def test_new_version_is_made_from_a_published_version_only(physician):
+    draft = factories.ProtocolFactory(author=physician)
+    with pytest.raises(ValidationError) as excinfo:
+        draft.new_version(author=physician)
+    assert excinfo.value.code == "protocol_not_published"
+    assert Protocol.objects.count() == 1
 
 
 @pytest.mark.django_db
