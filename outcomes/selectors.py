@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 
 from outcomes import measures
 from outcomes.models import Assessment, Goal, StageExitCriterion, StageProgressionRule
@@ -159,15 +159,28 @@ def _current_stage_readings(plan_ids, measure_keys) -> dict[int, dict[str, Readi
     return latest
 
 
-def _progressions(pairs, today: datetime.date) -> dict[int, Progression]:
-    """Progression of (plan, current stage) pairs: one query for the criteria, and
-    when any stage has some, one for the minimum weeks and one or two for the scores."""
+def exit_criteria(protocol_stage_ids=None) -> dict[int, list[StageExitCriterion]]:
+    """Measured exit criteria by protocol stage (one query); all of them unless
+    given the stages: a few a stage, as many whatever the number of plans."""
+    criteria = StageExitCriterion.objects.all()
+    if protocol_stage_ids is not None:
+        criteria = criteria.filter(protocol_stage_id__in=protocol_stage_ids)
+    by_stage = defaultdict(list)
+    for criterion in criteria:
+        by_stage[criterion.protocol_stage_id].append(criterion)
+    return by_stage
+
+
+def _progressions(pairs, today: datetime.date, criteria=None) -> dict[int, Progression]:
+    """Progression of (plan, current stage) pairs: one query for the criteria (none
+    when given them, from `exit_criteria`), and when any stage has some, one for
+    the minimum weeks and one or two for the scores."""
     if not pairs:
         return {}
     stage_ids = {stage.protocol_stage_id for _, stage in pairs}
-    criteria = defaultdict(list)
-    for criterion in StageExitCriterion.objects.filter(protocol_stage_id__in=stage_ids):
-        criteria[criterion.protocol_stage_id].append(criterion)
+    if criteria is None:
+        criteria = exit_criteria(stage_ids)
+    criteria = {key: criteria[key] for key in stage_ids if key in criteria}
     minimum, readings = {}, {}
     if criteria:  # without measured criteria no plan is ready: nothing more to read
         minimum = dict(
@@ -204,18 +217,19 @@ def progression(plan: RehabPlan, today: datetime.date) -> Progression | None:
     return progressions([plan], today).get(plan.pk)
 
 
-def current_stages_to_review(today: datetime.date):
+def current_stages_to_review(today: datetime.date, measured_stage_ids):
     """The current stage of each active plan that may be ready or overdue: its
-    stage has measured exit criteria, or it has run past its typical weeks. With
-    plan and patient, one query; other plans are never read."""
-    has_criteria = Exists(
-        StageExitCriterion.objects.filter(protocol_stage=OuterRef("protocol_stage"))
-    )
+    protocol stage is one of `measured_stage_ids` (it has measured exit criteria),
+    or it has run past its typical weeks. With plan and patient, one query; other
+    plans are never read."""
     return (
         PlanStage.objects.filter(
             status=PlanStage.Status.CURRENT, plan__status=RehabPlan.Status.ACTIVE
         )
-        .filter(Q(has_criteria) | Q(plan_selectors.past_typical_length(today)))
+        .filter(
+            Q(protocol_stage_id__in=list(measured_stage_ids))
+            | Q(plan_selectors.past_typical_length(today))
+        )
         .select_related("plan__patient", "plan__lead_physician")
     )
 
@@ -229,8 +243,11 @@ class ProgressionBoard:
 def progression_board(user, today: datetime.date) -> ProgressionBoard:
     """Active plans ready to move on, and those past their typical time without
     being ready: the physician's own first, then by patient name."""
-    stages = current_stages_to_review(today)
-    found = _progressions([(stage.plan, stage) for stage in stages], today).values()
+    # The criteria first: the plans to read depend on them, and the board asks the
+    # same queries whether or not any plan is due a look.
+    criteria = exit_criteria()
+    stages = current_stages_to_review(today, criteria.keys())
+    found = _progressions([(stage.plan, stage) for stage in stages], today, criteria).values()
 
     def order(item: Progression):
         return (item.plan.lead_physician_id != user.pk, item.plan.patient.full_name, item.plan.pk)

@@ -53,6 +53,13 @@ SESSION_REFRESH_SECONDS = 60
 REFRESHED_KEY = "_idle_clock"
 
 
+def start_idle_clock(sender, request, user, **kwargs):
+    """Signing in saves the session anyway: the idle clock starts then (connected
+    to user_logged_in in RehabConfig.ready)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[REFRESHED_KEY] = int(time.time())
+
+
 class IdleSessionMiddleware:
     """Saves a signed-in session again, restarting its expiry, once its last save
     is over a minute old (in place of SESSION_SAVE_EVERY_REQUEST)."""

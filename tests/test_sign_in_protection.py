@@ -139,9 +139,8 @@ def test_session_lasts_two_idle_hours_and_ends_with_the_browser(client, physicia
     assert settings.SESSION_COOKIE_AGE == 2 * 60 * 60
     assert "rehab.security.IdleSessionMiddleware" in settings.MIDDLEWARE
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
-    assert sign_in(client, "dr.rao", "pw-for-tests").status_code == 302
-    response = client.get(reverse("home"))
-    assert response.status_code == 200
+    response = sign_in(client, "dr.rao", "pw-for-tests")
+    assert response.status_code == 302
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["max-age"] == "" and cookie["expires"] == ""  # a browser-session cookie
     left = stored_session(client).expire_date - timezone.now()
@@ -164,6 +163,16 @@ def test_each_page_visit_restarts_the_idle_clock(client, physician):
     client.get(reverse("home"))
     last_visit(client, minutes_ago=115)
     assert client.get(reverse("home")).status_code == 200
+    left = stored_session(client).expire_date - timezone.now()
+    assert left > datetime.timedelta(minutes=119)
+
+
+@pytest.mark.django_db
+def test_the_first_page_after_signing_in_does_not_write_the_session_again(client, physician):
+    assert sign_in(client, "dr.rao", "pw-for-tests").status_code == 302
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(reverse("home")).status_code == 200
+    assert [q["sql"] for q in captured if q["sql"].startswith(("INSERT", "UPDATE"))] == []
     left = stored_session(client).expire_date - timezone.now()
     assert left > datetime.timedelta(minutes=119)
 
