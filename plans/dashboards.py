@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Exists, OuterRef, Prefetch, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Value, When, Window
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -234,7 +234,11 @@ def physician_home(request):
     user = request.user
     today = timezone.localdate()
     plans = active_plans_with_attention(user, today)
-    need_attention = selectors.needing_attention(plans)
+    # The first few, each carrying how many there are in all (a window count:
+    # the same query, not a second one).
+    first_needing_attention = list(
+        selectors.needing_attention(plans).annotate(in_all=Window(Count("pk")))[:ATTENTION_ON_HOME]
+    )
     demand = [
         {"figures": figures, "hours": round(figures.minutes / 60, 1)}
         for figures in selectors.clinic_demand(today).values()
@@ -245,8 +249,10 @@ def physician_home(request):
         {
             "today": today,
             "my_rows": physician_rows(plans.filter(lead_physician=user), user, today),
-            "need_attention": physician_rows(need_attention[:ATTENTION_ON_HOME], user, today),
-            "need_attention_count": need_attention.count(),
+            "need_attention": physician_rows(first_needing_attention, user, today),
+            "need_attention_count": (
+                first_needing_attention[0].in_all if first_needing_attention else 0
+            ),
             "shown_on_home": ATTENTION_ON_HOME,
             "demand": demand,
             "protocols": published_protocols(),
