@@ -616,7 +616,9 @@ def log_session(
 ) -> TherapySession:
     """Record a therapy session on an active plan, in the therapist's own discipline.
 
-    The stage in force on the session's date is recorded with it.
+    The stage in force on the session's date is recorded with it, and the
+    therapist must be allocated to that stage (a session entered late for an
+    earlier stage belongs to whoever gave that stage's therapy).
     """
     plan = RehabPlan.objects.select_related("patient").get(pk=plan.pk)
     discipline = therapist.discipline
@@ -671,6 +673,24 @@ def log_session(
     )
     session.full_clean(exclude=["plan_stage"])
     session.plan_stage = _stage_on(plan, date)
+    if not SessionAllocation.objects.filter(
+        plan_stage=session.plan_stage, discipline=discipline, therapist=therapist
+    ).exists():
+        raise ValidationError(
+            {
+                "date": ValidationError(
+                    "On %(date)s the plan was in %(stage)s, and %(name)s was not "
+                    "allocated to it for %(discipline)s.",
+                    code="not_allocated_in_stage",
+                    params={
+                        "date": date.strftime("%d %b %Y"),
+                        "stage": session.plan_stage,
+                        "name": therapist.display_name,
+                        "discipline": Discipline(discipline).label.lower(),
+                    },
+                )
+            }
+        )
     _by(session, logged_by).save()
     return session
 

@@ -69,6 +69,32 @@ def test_therapist_not_allocated_cannot_log(plan, therapist_not_on_plan):
 
 
 @pytest.mark.django_db
+def test_a_session_belongs_to_whoever_was_allocated_to_the_stage_of_its_date(
+    plan, physician, physiotherapist, therapist_not_on_plan
+):
+    # Stage 2 began three days ago and went to another physiotherapist.
+    services.advance_stage(
+        plan=plan, by=physician, effective_date=TODAY() - datetime.timedelta(days=3)
+    )
+    services.allocate_therapist(
+        plan=plan, discipline="PT", therapist=therapist_not_on_plan, by=physician
+    )
+    before = TODAY() - datetime.timedelta(days=5)
+    late_entry = log(plan, physiotherapist, date=before)  # stage 1 was theirs
+    assert late_entry.plan_stage.order == 1
+    with pytest.raises(ValidationError) as excinfo:
+        log(plan, physiotherapist)
+    error = excinfo.value.error_dict["date"][0]
+    assert error.code == "not_allocated_in_stage"
+    assert "was not allocated to it for physiotherapy" in error.messages[0]
+    assert log(plan, therapist_not_on_plan).plan_stage.order == 2
+    with pytest.raises(ValidationError) as excinfo:
+        log(plan, therapist_not_on_plan, date=before)
+    assert excinfo.value.error_dict["date"][0].code == "not_allocated_in_stage"
+    assert TherapySession.objects.filter(plan=plan).count() == 2
+
+
+@pytest.mark.django_db
 def test_session_on_a_plan_that_is_not_active_is_refused(plan, physician, physiotherapist):
     services.change_plan_status(plan=plan, status="on_hold", by=physician, reason="Admitted")
     with pytest.raises(ValidationError) as excinfo:
