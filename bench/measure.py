@@ -45,6 +45,8 @@ class Page:
     queries: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, int] = field(default_factory=dict)
     median_ms: float | None = None
+    # Median per request at each size (1% and 100%): the time must not grow with the history.
+    medians: dict[str, float] = field(default_factory=dict)
     requests: int = 0
     ratio: float | None = None
     slowest_sql: dict | None = None
@@ -63,6 +65,13 @@ class Page:
         counts = list(self.queries.values())
         return None if not counts else max(counts) <= MAX_QUERIES
 
+    @property
+    def growth(self) -> float | None:
+        """Median at full size over median at 1%: how much the page slowed as the
+        clinic grew a hundredfold."""
+        small, full = self.medians.get("1%"), self.medians.get("100%")
+        return round(full / small, 2) if small and full else None
+
     def as_dict(self) -> dict:
         return {
             "name": self.name,
@@ -75,6 +84,8 @@ class Page:
             "max_queries": MAX_QUERIES,
             "within_query_target": self.within_query_target,
             "median_ms": self.median_ms,
+            "medians_ms": self.medians,
+            "growth": self.growth,
             "timed_requests": self.requests,
             "ratio_to_bare": self.ratio,
             "within_ratio_target": None if self.ratio is None else self.ratio <= MAX_RATIO,
@@ -185,8 +196,11 @@ def count_queries(pages: list[Page], label: str) -> None:
         page.statuses[label] = response.status_code
 
 
-def time_pages(pages: list[Page], repeat: int, budget_seconds: float = 15.0) -> None:
-    """Median milliseconds per request; the bare page is the first of `pages`.
+def time_pages(
+    pages: list[Page], repeat: int, label: str = "100%", budget_seconds: float = 15.0
+) -> None:
+    """Median milliseconds per request at the size `label`; at full size ("100%")
+    also each page's ratio to the bare page, the first of `pages`.
 
     `repeat` requests per page, or fewer (at least 3) when a slow page would
     take more than `budget_seconds`, so the run stays within its ten minutes.
@@ -194,7 +208,8 @@ def time_pages(pages: list[Page], repeat: int, budget_seconds: float = 15.0) -> 
     for page in pages:
         if not page.present:
             continue
-        print(f"  {page.name}…", flush=True)
+        if label == "100%":
+            print(f"  {page.name}…", flush=True)
         client = _client(page.user)
         client.get(page.path)
         times = []
@@ -204,8 +219,12 @@ def time_pages(pages: list[Page], repeat: int, budget_seconds: float = 15.0) -> 
             client.get(page.path)
             times.append(time.perf_counter() - started)
             spent += times[-1]
-        page.requests = len(times)
-        page.median_ms = round(statistics.median(times) * 1000, 2)
+        page.medians[label] = round(statistics.median(times) * 1000, 2)
+        if label == "100%":
+            page.requests = len(times)
+            page.median_ms = page.medians[label]
+    if label != "100%":
+        return
     bare = pages[0].median_ms
     for page in pages[1:]:
         if page.median_ms is not None and bare:

@@ -120,6 +120,9 @@ def main() -> int:
         if pages is None:
             pages = measure.main_pages(clinic)
         measure.count_queries(pages, label)
+        if label == LABELS[0]:
+            # The small clinic's times, for how much each page slows as it grows.
+            measure.time_pages(pages, max(repeat // 2, 3), label)
 
     say(f"Timing pages at full size ({repeat} requests each, fewer for a page over 15 s)…")
     measure.time_pages(pages, repeat)
@@ -168,8 +171,11 @@ def _mark(ok) -> str:
 
 def print_report(results: dict) -> None:
     say("")
-    say(f"{'Page':<28} {'queries 1% / 10% / 100%':>24} {'median ms':>10} {'× bare':>7}  target")
-    say("-" * 82)
+    say(
+        f"{'Page':<28} {'queries 1% / 10% / 100%':>24} {'ms at 1%':>9} {'median ms':>10} "
+        f"{'× 1%':>6} {'× bare':>7}  target"
+    )
+    say("-" * 99)
     for page in results["pages"]:
         if not page["present"]:
             say(f"{page['name']:<28} {'not present':>24}")
@@ -180,13 +186,19 @@ def print_report(results: dict) -> None:
             counts += f" (HTTP {bad[0]})"
         ratio = "" if page["ratio_to_bare"] is None else f"{page['ratio_to_bare']:.2f}"
         median = "" if page["median_ms"] is None else f"{page['median_ms']:.1f}"
+        small = page["medians_ms"].get(LABELS[0])
+        small = "" if small is None else f"{small:.1f}"
+        growth = "" if page["growth"] is None else f"{page['growth']:.2f}"
         if page["ratio_to_bare"] is None:
             verdict = ""
         else:
             verdict = _mark(
                 page["flat"] and page["within_query_target"] and page["within_ratio_target"]
             )
-        say(f"{page['name']:<28} {counts:>24} {median:>10} {ratio:>7}  {verdict}")
+        say(
+            f"{page['name']:<28} {counts:>24} {small:>9} {median:>10} {growth:>6} "
+            f"{ratio:>7}  {verdict}"
+        )
     figures = results["clinic_figures"]
     say("")
     demand, adherence = figures["clinic_demand"], figures["active_plan_adherence"]

@@ -596,6 +596,31 @@ def is_allocated(plan: RehabPlan, therapist, discipline: str) -> bool:
     ).exists()
 
 
+def _check_allocated_in_stage(session: TherapySession) -> None:
+    """A session belongs to the therapist allocated to the stage of its date (a
+    late entry for an earlier stage, to whoever gave that stage's therapy)."""
+    if not SessionAllocation.objects.filter(
+        plan_stage=session.plan_stage,
+        discipline=session.discipline,
+        therapist_id=session.therapist_id,
+    ).exists():
+        raise ValidationError(
+            {
+                "date": ValidationError(
+                    "On %(date)s the plan was in %(stage)s, and %(name)s was not "
+                    "allocated to it for %(discipline)s.",
+                    code="not_allocated_in_stage",
+                    params={
+                        "date": session.date.strftime("%d %b %Y"),
+                        "stage": session.plan_stage,
+                        "name": session.therapist.display_name,
+                        "discipline": Discipline(session.discipline).label.lower(),
+                    },
+                )
+            }
+        )
+
+
 @transaction.atomic
 def log_session(
     *,
@@ -673,24 +698,7 @@ def log_session(
     )
     session.full_clean(exclude=["plan_stage"])
     session.plan_stage = _stage_on(plan, date)
-    if not SessionAllocation.objects.filter(
-        plan_stage=session.plan_stage, discipline=discipline, therapist=therapist
-    ).exists():
-        raise ValidationError(
-            {
-                "date": ValidationError(
-                    "On %(date)s the plan was in %(stage)s, and %(name)s was not "
-                    "allocated to it for %(discipline)s.",
-                    code="not_allocated_in_stage",
-                    params={
-                        "date": date.strftime("%d %b %Y"),
-                        "stage": session.plan_stage,
-                        "name": therapist.display_name,
-                        "discipline": Discipline(discipline).label.lower(),
-                    },
-                )
-            }
-        )
+    _check_allocated_in_stage(session)
     _by(session, logged_by).save()
     return session
 
@@ -732,10 +740,13 @@ def correct_session(*, session: TherapySession, by, **changes) -> TherapySession
     unknown = set(changes) - set(CORRECTABLE_FIELDS)
     if unknown:
         raise ValueError(f"Cannot correct {', '.join(sorted(unknown))}.")
+    moved = "date" in changes and changes["date"] != session.date
     for field, value in changes.items():
         setattr(session, field, value)
     session.full_clean(exclude=["plan_stage"])
     session.plan_stage = _stage_on(session.plan, session.date)
+    if moved:
+        _check_allocated_in_stage(session)
     _by(session, by).save()
     return session
 

@@ -95,6 +95,29 @@ def test_a_session_belongs_to_whoever_was_allocated_to_the_stage_of_its_date(
 
 
 @pytest.mark.django_db
+def test_moving_a_session_into_another_therapists_stage_is_refused(
+    plan, physician, physiotherapist, therapist_not_on_plan
+):
+    services.advance_stage(
+        plan=plan, by=physician, effective_date=TODAY() - datetime.timedelta(days=3)
+    )
+    services.allocate_therapist(
+        plan=plan, discipline="PT", therapist=therapist_not_on_plan, by=physician
+    )
+    before = TODAY() - datetime.timedelta(days=5)
+    session = log(plan, physiotherapist, date=before)
+    with pytest.raises(ValidationError) as excinfo:
+        services.correct_session(session=session, by=physician, date=TODAY())
+    assert excinfo.value.error_dict["date"][0].code == "not_allocated_in_stage"
+    session.refresh_from_db()
+    assert (session.date, session.plan_stage.order) == (before, 1)
+    # Other corrections of the same entry still go through.
+    services.correct_session(session=session, by=physician, duration_minutes=30)
+    session.refresh_from_db()
+    assert session.duration_minutes == 30
+
+
+@pytest.mark.django_db
 def test_session_on_a_plan_that_is_not_active_is_refused(plan, physician, physiotherapist):
     services.change_plan_status(plan=plan, status="on_hold", by=physician, reason="Admitted")
     with pytest.raises(ValidationError) as excinfo:
