@@ -301,12 +301,23 @@ def allocate_therapist(
         plan_stage__status__in=[PlanStage.Status.CURRENT, PlanStage.Status.UPCOMING],
     )
     changed = 0
+    therapist_id = therapist.pk if therapist is not None else None
     for allocation in allocations:
+        if allocation.therapist_id == therapist_id:
+            continue
         allocation.therapist = therapist
         allocation.full_clean()
         _by(allocation, by).save()
         changed += 1
     _bump_plan_version(plan)
+    if changed:
+        _after_commit(
+            signals.plan_therapist_changed,
+            plan=plan,
+            discipline=discipline,
+            therapist=therapist,
+            by=by,
+        )
     return changed
 
 

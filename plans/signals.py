@@ -13,6 +13,10 @@ plan_mix_changed = Signal()
 # A plan was put on hold, resumed, completed or discontinued. Arguments: plan, by.
 plan_status_changed = Signal()
 
+# One discipline of a plan's current and upcoming stages went to another therapist.
+# Arguments: plan, discipline, therapist (the new one, or None: nobody yet), by.
+plan_therapist_changed = Signal()
+
 # `manage.py seed_demo` has loaded the demo clinic (inside its transaction).
 # Arguments: users (demo staff by username). Receivers add their own demo data,
 # idempotently, and may return lines for the summary.

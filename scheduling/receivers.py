@@ -4,6 +4,7 @@ from django.dispatch import receiver
 
 from plans import signals
 from plans.models import RehabPlan
+from rehab.models import Discipline
 from scheduling import services
 
 
@@ -32,6 +33,17 @@ def review_after_status_change(sender, plan, by=None, **kwargs):
             reason=f"The plan is {plan.get_status_display().lower()}: "
             "its future appointments are no longer needed.",
         )
+
+
+@receiver(signals.plan_therapist_changed, dispatch_uid="scheduling_review_on_new_therapist")
+def review_after_new_therapist(sender, plan, discipline, therapist, by=None, **kwargs):
+    """Appointments booked with the previous therapist wait for a review."""
+    label = Discipline(discipline).label
+    now_with = f"is now with {therapist.display_name}" if therapist else "has no therapist now"
+    services.request_review(
+        plan=plan,
+        reason=f"{label} {now_with}: appointments booked with the previous therapist need moving.",
+    )
 
 
 @receiver(signals.demo_clinic_seeded, dispatch_uid="scheduling_demo_timetable")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from plans import services as plan_services
@@ -401,6 +402,14 @@ def timetable_is_stale(plan: RehabPlan, now: datetime.datetime) -> bool:
     if plan.status != RehabPlan.Status.ACTIVE or stage is None:
         return future.exists()
     if future.exclude(plan_stage=stage).exists():
+        return True
+    # Booked with a therapist the stage no longer has for that discipline.
+    still_allocated = SessionAllocation.objects.filter(
+        plan_stage=OuterRef("plan_stage"),
+        discipline=OuterRef("discipline"),
+        therapist=OuterRef("therapist"),
+    )
+    if future.exclude(Exists(still_allocated)).exists():
         return True
     last_change = (
         StageMixChange.objects.filter(plan_stage=stage)

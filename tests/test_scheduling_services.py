@@ -360,6 +360,59 @@ def test_individualising_the_current_stage_asks_for_a_review(
     assert len(diff.cancel) == 2 and len(diff.add) == 2
 
 
+def test_a_new_therapist_asks_for_a_review_that_moves_their_appointments(
+    plan,
+    physician,
+    physiotherapist,
+    occupational_therapist,
+    therapist_not_on_plan,
+    front_desk,
+    django_capture_on_commit_callbacks,
+):
+    booked = book_weeks(plan, front_desk, weeks=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.allocate_therapist(
+            plan=plan, discipline="PT", therapist=therapist_not_on_plan, by=physician
+        )
+    review = TimetableReview.objects.get(plan=plan, resolved_at__isnull=True)
+    assert f"Physiotherapy is now with {therapist_not_on_plan.display_name}" in review.reason
+
+    diff = services.review_diff(RehabPlan.objects.get(pk=plan.pk))
+    pt_before = [a for a in booked if a.discipline == "PT"]
+    assert {a.pk for a in diff.cancel} == {a.pk for a in pt_before}
+    assert {a.discipline for a in diff.keep} == {"OT"}  # the OT timetable stands
+    assert {a.therapist_id for a in diff.add} == {therapist_not_on_plan.pk}
+    assert len(diff.add) == len(pt_before)
+    services.apply_review(plan=plan, by=front_desk, fingerprint=diff.fingerprint)
+    live = Appointment.objects.filter(plan=plan, status="booked")
+    assert {a.therapist_id for a in live if a.discipline == "PT"} == {therapist_not_on_plan.pk}
+    assert {a.therapist_id for a in live if a.discipline == "OT"} == {occupational_therapist.pk}
+
+
+def test_leaving_a_discipline_without_a_therapist_asks_for_a_review(
+    plan, physician, front_desk, django_capture_on_commit_callbacks
+):
+    book_weeks(plan, front_desk, weeks=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.allocate_therapist(plan=plan, discipline="PT", therapist=None, by=physician)
+    review = TimetableReview.objects.get(plan=plan, resolved_at__isnull=True)
+    assert review.reason.startswith("Physiotherapy has no therapist now")
+    diff = services.review_diff(RehabPlan.objects.get(pk=plan.pk))
+    assert {a.discipline for a in diff.cancel} == {"PT"} and not diff.add
+
+
+def test_allocating_the_same_therapist_again_asks_for_nothing(
+    plan, physician, physiotherapist, front_desk, django_capture_on_commit_callbacks
+):
+    book_weeks(plan, front_desk, weeks=1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        changed = plan_services.allocate_therapist(
+            plan=plan, discipline="PT", therapist=physiotherapist, by=physician
+        )
+    assert changed == 0 and callbacks == []
+    assert not TimetableReview.objects.exists()
+
+
 def weekly_counts_of_proposed(proposed) -> Counter:
     return Counter((a.discipline, week_start(a.start.date())) for a in proposed)
 
