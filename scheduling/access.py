@@ -16,6 +16,11 @@ def require_book(user) -> None:
     require(can_book(user))
 
 
+def can_keep_calendar(user) -> bool:
+    """Clinic holidays, therapists' leave and working hours: those who book."""
+    return can_book(user)
+
+
 def can_view_clinic(user) -> bool:
     return can_book(user)
 

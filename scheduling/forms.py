@@ -113,3 +113,74 @@ class PreferenceForm(forms.Form):
         choices=PatientPreference.TimeOfDay.choices,
         help_text="Tried first when appointments are proposed.",
     )
+
+
+# --- The clinic calendar -----------------------------------------------------------
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The working week is a table of plain inputs (no crispy layout), styled here.
+WEEK_TIME_INPUT = forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M")
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(label="Day", widget=DATE_INPUT)
+    name = forms.CharField(label="Holiday", max_length=120)
+
+    def clean_date(self):
+        day = self.cleaned_data["date"]
+        if day < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later day.")
+        return day
+
+
+class LeaveForm(forms.Form):
+    therapist = forms.ModelChoiceField(label="Therapist", queryset=None)
+    start_date = forms.DateField(label="First day", widget=DATE_INPUT)
+    end_date = forms.DateField(label="Last day", widget=DATE_INPUT)
+    reason = forms.CharField(label="Reason", max_length=200, required=False)
+
+    def __init__(self, *args, therapists, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["therapist"].queryset = therapists
+        self.fields["therapist"].label_from_instance = lambda user: (
+            f"{user.display_name} ({user.role_label})"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("start_date"), cleaned.get("end_date")
+        if first and last and last < first:
+            self.add_error("end_date", "The last day cannot come before the first.")
+        return cleaned
+
+
+class WorkingDayForm(forms.Form):
+    """One weekday of a therapist's week: working (from, to) or a day off."""
+
+    works = forms.BooleanField(
+        label="Works",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+    start = forms.TimeField(label="From", required=False, widget=WEEK_TIME_INPUT)
+    end = forms.TimeField(label="To", required=False, widget=WEEK_TIME_INPUT)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("works"):
+            return cleaned
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start is None:
+            self.add_error("start", "Give the time the day starts.")
+        if end is None:
+            self.add_error("end", "Give the time the day ends.")
+        if start and end and end <= start:
+            self.add_error("end", "The day must end after it starts.")
+        return cleaned
+
+    def hours(self):
+        cleaned = self.cleaned_data
+        return (cleaned["start"], cleaned["end"]) if cleaned.get("works") else None
+
+
+WorkingWeekFormSet = forms.formset_factory(WorkingDayForm, extra=0, min_num=7, max_num=7)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from plans import selectors as plan_selectors
 from plans.models import PlanStage, RehabPlan
-from rehab.models import Discipline, User
+from rehab.models import ROLE_OF_DISCIPLINE, Discipline, User
 from scheduling import proposer
 from scheduling.models import (
     DEFAULT_DAY_END,
@@ -419,4 +419,74 @@ def week_counts(plan_ids, monday):
         .exclude(status__in=Appointment.CANCELLED)
         .values("plan_id", "discipline")
         .annotate(n=Count("pk"))
+    )
+
+
+# --- The clinic calendar ---------------------------------------------------------------
+
+
+def therapists_queryset():
+    """Active physiotherapists and occupational therapists, by name."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=ROLE_OF_DISCIPLINE.values())
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
+    )
+
+
+@dataclass
+class ClinicCalendar:
+    holidays: list[ClinicHoliday]
+    leave: list[Leave]
+    therapists: list[User]
+    hours: dict[int, dict[int, tuple]]  # therapist id -> weekday -> (start, end)
+    recorded_hours: set[int]  # therapists with their own hours (the others: the default)
+    clashes: list[Appointment]  # booked ahead, on a holiday or in the therapist's leave
+
+
+def booked_on_holiday(holiday: ClinicHoliday):
+    """Appointments still booked on the holiday, with any therapist."""
+    return Appointment.objects.filter(
+        starting_between(holiday.date, holiday.date), status=Appointment.Status.BOOKED
+    )
+
+
+def booked_in_leave(leave: Leave):
+    """The therapist's appointments still booked in their leave."""
+    return Appointment.objects.filter(
+        starting_between(leave.start_date, leave.end_date),
+        therapist_id=leave.therapist_id,
+        status=Appointment.Status.BOOKED,
+    )
+
+
+def clinic_calendar(today: datetime.date, now: datetime.datetime) -> ClinicCalendar:
+    """Holidays and leave from today on, each therapist's week, and the booked
+    appointments that now fall on a holiday or in leave (six queries)."""
+    holidays = list(ClinicHoliday.objects.filter(date__gte=today))
+    leave = list(Leave.objects.filter(end_date__gte=today).select_related("therapist"))
+    therapists = list(therapists_queryset().prefetch_related("groups"))
+    ids = [therapist.pk for therapist in therapists]
+    recorded = set(
+        WorkingHours.objects.filter(therapist_id__in=ids).values_list("therapist_id", flat=True)
+    )
+    away = Q(pk__in=[])
+    for holiday in holidays:
+        away |= starting_between(holiday.date, holiday.date)
+    for days in leave:
+        away |= Q(therapist_id=days.therapist_id) & starting_between(days.start_date, days.end_date)
+    clashes = []
+    if holidays or leave:
+        clashes = list(
+            Appointment.objects.filter(away, status=Appointment.Status.BOOKED, start__gte=now)
+            .select_related("plan__patient", "therapist")
+            .order_by("start")
+        )
+    return ClinicCalendar(
+        holidays=holidays,
+        leave=leave,
+        therapists=therapists,
+        hours=working_hours_of(ids),
+        recorded_hours=recorded,
+        clashes=clashes,
     )

@@ -42,6 +42,7 @@ from scheduling.models import (
     Leave,
     PatientPreference,
     TimetableReview,
+    WorkingHours,
     digest,
     slot_minutes,
 )
@@ -600,3 +601,97 @@ def therapist_for_feed(secret: str) -> User | None:
     if token is None or not token.therapist.is_active:
         return None
     return token.therapist
+
+
+# --- The clinic calendar: holidays, leave and working hours -------------------------
+# Physicians and the front desk keep it. A change never moves a booked appointment:
+# the calendar page lists those that now fall on a holiday or in leave, to move.
+
+
+@transaction.atomic
+def add_holiday(*, date: datetime.date, name: str, by) -> ClinicHoliday:
+    """The clinic is closed on `date`; the proposer books nothing that day."""
+    existing = ClinicHoliday.objects.select_for_update().filter(date=date).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "date": ValidationError(
+                    "%(date)s is already a holiday: %(name)s.",
+                    code="holiday_exists",
+                    params={"date": f"{date:%d %b %Y}", "name": existing.name},
+                )
+            }
+        )
+    holiday = ClinicHoliday(date=date, name=name.strip())
+    holiday.full_clean()
+    holiday.save()
+    return holiday
+
+
+@transaction.atomic
+def remove_holiday(*, holiday: ClinicHoliday, by) -> None:
+    ClinicHoliday.objects.filter(pk=holiday.pk).delete()
+
+
+@transaction.atomic
+def add_leave(
+    *, therapist: User, start_date: datetime.date, end_date: datetime.date, reason: str = "", by
+) -> Leave:
+    """A therapist's days away, first and last included; overlapping leave is refused."""
+    if therapist.discipline is None:
+        raise ValidationError(
+            {"therapist": ValidationError("Leave is for therapists.", code="not_a_therapist")}
+        )
+    User.objects.select_for_update().filter(pk=therapist.pk).first()
+    leave = Leave(therapist=therapist, start_date=start_date, end_date=end_date, reason=reason)
+    leave.full_clean()
+    overlapping = Leave.objects.filter(
+        therapist=therapist, start_date__lte=end_date, end_date__gte=start_date
+    ).first()
+    if overlapping is not None:
+        raise ValidationError(
+            {
+                "start_date": ValidationError(
+                    "%(name)s is already on leave then (%(first)s to %(last)s).",
+                    code="leave_overlaps",
+                    params={
+                        "name": therapist.display_name,
+                        "first": f"{overlapping.start_date:%d %b %Y}",
+                        "last": f"{overlapping.end_date:%d %b %Y}",
+                    },
+                )
+            }
+        )
+    leave.save()
+    return leave
+
+
+@transaction.atomic
+def remove_leave(*, leave: Leave, by) -> None:
+    Leave.objects.filter(pk=leave.pk).delete()
+
+
+@transaction.atomic
+def set_working_hours(
+    *, therapist: User, hours: dict[int, tuple[datetime.time, datetime.time] | None], by
+) -> list[WorkingHours]:
+    """Replace a therapist's week: `hours` gives each weekday (0 is Monday) its start
+    and end, or None for a day off. A week with no working day is refused."""
+    if therapist.discipline is None:
+        raise ValidationError("Working hours are for therapists.", code="not_a_therapist")
+    if not any(hours.get(day) for day in range(7)):
+        raise ValidationError(
+            "Give at least one working day; for time away, record leave.", code="no_working_day"
+        )
+    User.objects.select_for_update().filter(pk=therapist.pk).first()
+    WorkingHours.objects.filter(therapist=therapist).delete()
+    rows = []
+    for weekday in range(7):
+        if not hours.get(weekday):
+            continue
+        start, end = hours[weekday]
+        row = WorkingHours(therapist=therapist, weekday=weekday, start=start, end=end)
+        row.full_clean()
+        row.save()
+        rows.append(row)
+    return rows

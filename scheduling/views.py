@@ -27,14 +27,24 @@ from rehab.models import Discipline, User
 from scheduling import access, ical, selectors, services
 from scheduling.forms import (
     AttendedForm,
+    HolidayForm,
+    LeaveForm,
     MissedForm,
     MoveForm,
     PreferenceForm,
     ProposalForm,
     ProposedRowFormSet,
+    WorkingWeekFormSet,
     next_monday,
 )
-from scheduling.models import Appointment, CalendarFeedToken, TimetableReview
+from scheduling.models import (
+    Appointment,
+    CalendarFeedToken,
+    ClinicHoliday,
+    Leave,
+    TimetableReview,
+    Weekday,
+)
 
 FEED_DAYS_BACK, FEED_DAYS_AHEAD = 14, 90
 
@@ -480,3 +490,157 @@ def feed(request, secret: str):
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="timetable.ics"'
     return response
+
+
+# --- The clinic calendar: holidays, leave and working hours ---------------------------
+
+
+def _calendar_page(request, *, holiday_form=None, leave_form=None, status=200):
+    """The calendar page; the add views render it again with a refused form."""
+    access.require(access.can_keep_calendar(request.user))
+    today = timezone.localdate()
+    calendar = selectors.clinic_calendar(today, timezone.now())
+    therapists = selectors.therapists_queryset().prefetch_related("groups")
+    weekdays = Weekday.choices
+    return render(
+        request,
+        "scheduling/calendar.html",
+        {
+            "calendar": calendar,
+            "week_rows": [
+                (therapist, [calendar.hours[therapist.pk].get(day) for day, _ in weekdays])
+                for therapist in calendar.therapists
+            ],
+            "weekdays": weekdays,
+            "holiday_form": holiday_form or HolidayForm(),
+            "leave_form": leave_form or LeaveForm(therapists=therapists),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def clinic_calendar(request):
+    return _calendar_page(request)
+
+
+def _clashes_note(clashes: int, where: str) -> str:
+    if not clashes:
+        return ""
+    if clashes == 1:
+        return f" 1 booked appointment falls {where}: move it from the list below."
+    return f" {clashes} booked appointments fall {where}: move them from the list below."
+
+
+@require_POST
+def holiday_add(request):
+    access.require(access.can_keep_calendar(request.user))
+    form = HolidayForm(request.POST)
+    if form.is_valid():
+        try:
+            holiday = services.add_holiday(**form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            clashes = selectors.booked_on_holiday(holiday).count()
+            messages.success(
+                request,
+                f"The clinic is closed on {holiday.date:%a %d %b %Y} ({holiday.name})."
+                + _clashes_note(clashes, "on that day"),
+            )
+            return redirect("scheduling:clinic_calendar")
+    return _calendar_page(request, holiday_form=form)
+
+
+@require_POST
+def leave_add(request):
+    access.require(access.can_keep_calendar(request.user))
+    form = LeaveForm(
+        request.POST, therapists=selectors.therapists_queryset().prefetch_related("groups")
+    )
+    if form.is_valid():
+        try:
+            leave = services.add_leave(**form.cleaned_data, by=request.user)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            clashes = selectors.booked_in_leave(leave).count()
+            messages.success(
+                request,
+                f"{leave.therapist.display_name} is on leave from {leave.start_date:%d %b} "
+                f"to {leave.end_date:%d %b %Y}." + _clashes_note(clashes, "in it"),
+            )
+            return redirect("scheduling:clinic_calendar")
+    return _calendar_page(request, leave_form=form)
+
+
+@require_POST
+def holiday_remove(request, pk: int):
+    access.require(access.can_keep_calendar(request.user))
+    holiday = get_object_or_404(ClinicHoliday, pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Confirm that this holiday should be removed.")
+    else:
+        services.remove_holiday(holiday=holiday, by=request.user)
+        messages.success(request, f"{holiday.date:%a %d %b %Y} is a working day again.")
+    return redirect("scheduling:clinic_calendar")
+
+
+@require_POST
+def leave_remove(request, pk: int):
+    access.require(access.can_keep_calendar(request.user))
+    leave = get_object_or_404(Leave.objects.select_related("therapist"), pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Confirm that this leave should be removed.")
+    else:
+        services.remove_leave(leave=leave, by=request.user)
+        messages.success(
+            request,
+            f"{leave.therapist.display_name}'s leave from {leave.start_date:%d %b} is removed.",
+        )
+    return redirect("scheduling:clinic_calendar")
+
+
+@require_http_methods(["GET", "POST"])
+def working_hours(request, pk: int):
+    """A therapist's week: each weekday worked from and to, or a day off."""
+    access.require(access.can_keep_calendar(request.user))
+    therapist = get_object_or_404(selectors.therapists_queryset(), pk=pk)
+    weekdays = Weekday.choices
+    current = selectors.working_hours_of([therapist.pk])[therapist.pk]
+    shown = WorkingWeekFormSet(
+        initial=[
+            {
+                "works": day in current,
+                "start": current[day][0] if day in current else None,
+                "end": current[day][1] if day in current else None,
+            }
+            for day, _ in weekdays
+        ]
+    )
+    formset, refusals = shown, []
+    if request.method == "POST":
+        formset = WorkingWeekFormSet(request.POST)
+        if len(formset.forms) != len(weekdays):
+            # Not this page's form (or a truncated one): show the week as saved.
+            formset = shown
+            refusals = ["The week did not arrive whole: nothing was saved. Try again."]
+        elif formset.is_valid():
+            hours = {day: form.hours() for (day, _), form in zip(weekdays, formset, strict=True)}
+            try:
+                services.set_working_hours(therapist=therapist, hours=hours, by=request.user)
+            except ValidationError as error:
+                refusals = error.messages
+            else:
+                messages.success(request, f"{therapist.display_name}'s working week is saved.")
+                return redirect("scheduling:clinic_calendar")
+    return render(
+        request,
+        "scheduling/working_hours.html",
+        {
+            "therapist": therapist,
+            "rows": list(zip(weekdays, formset, strict=True)),
+            "formset": formset,
+            "refusals": refusals,
+        },
+    )

@@ -23,6 +23,7 @@ from django.utils import timezone
 from outcomes import services as outcome_services
 from plans import services
 from scheduling import services as scheduling_services
+from scheduling.models import ClinicHoliday, Leave
 
 LOGIN = "login"
 ADMIN_LOGIN = "admin login"
@@ -68,6 +69,7 @@ REGISTRY = (LOGIN, 200, 403, 403, 200, 403)
 CLINICIANS = (LOGIN, 200, 200, 200, 403, 200)
 # Who books timetables: physicians and the front desk.
 BOOKERS = (LOGIN, 200, 403, 403, 200, 403)
+BOOKERS_REDIRECT = (LOGIN, 302, 403, 403, 302, 403)
 # The API answers an anonymous client 401 (with how to authenticate), not a redirect.
 API_ANONYMOUS = 401
 API_NO_POST = everyone(405, API_ANONYMOUS)
@@ -155,6 +157,14 @@ MATRIX: dict[str, Row] = {
         everyone(405), (LOGIN, 302, 403, 403, 302, 403), pk="patient"
     ),
     "scheduling:clinic_week": row(BOOKERS),
+    "scheduling:clinic_calendar": row(BOOKERS),
+    # Adding refuses an empty form on the calendar page (200); removing needs a confirm
+    # and otherwise sends the person back to the calendar (302).
+    "scheduling:holiday_add": row(everyone(405), BOOKERS),
+    "scheduling:leave_add": row(everyone(405), BOOKERS),
+    "scheduling:holiday_remove": row(everyone(405), BOOKERS_REDIRECT, pk="holiday"),
+    "scheduling:leave_remove": row(everyone(405), BOOKERS_REDIRECT, pk="leave"),
+    "scheduling:working_hours": row(BOOKERS, BOOKERS, pk="physiotherapist"),
     # The appointment is the plan physiotherapist's, booked by the front desk.
     "scheduling:appointment_detail": row(
         (LOGIN, 200, 200, 403, 200, 403), (LOGIN, 200, 200, 403, 200, 403), pk="appointment"
@@ -377,6 +387,12 @@ def clinic(
         by=front_desk,
     )
     return SimpleNamespace(
+        holiday=ClinicHoliday.objects.create(
+            date=monday + datetime.timedelta(days=1), name="Diwali"
+        ),
+        leave=Leave.objects.create(
+            therapist=occupational_therapist, start_date=monday, end_date=monday
+        ),
         assessment=assessment,
         goal=goal,
         appointment=appointment,
