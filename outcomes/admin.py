@@ -32,14 +32,30 @@ class MeasureSettingAdmin(admin.ModelAdmin):
         return measure.name if measure else obj.measure
 
 
-class StageProgressionRuleInline(admin.StackedInline):
+def _draft_stage(stage) -> bool:
+    """A published version's exit rules are read only, like its prescription."""
+    return stage is None or stage.protocol.is_editable
+
+
+class DraftOnlyInline:
+    def has_add_permission(self, request, obj=None):
+        return _draft_stage(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _draft_stage(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _draft_stage(obj) and super().has_delete_permission(request, obj)
+
+
+class StageProgressionRuleInline(DraftOnlyInline, admin.StackedInline):
     model = StageProgressionRule
     extra = 1
     max_num = 1
     can_delete = False
 
 
-class StageExitCriterionInline(admin.TabularInline):
+class StageExitCriterionInline(DraftOnlyInline, admin.TabularInline):
     model = StageExitCriterion
     form = MeasureChoiceForm
     extra = 1
@@ -47,7 +63,8 @@ class StageExitCriterionInline(admin.TabularInline):
 
 @admin.register(StageExitRules)
 class StageExitRulesAdmin(admin.ModelAdmin):
-    """Each protocol stage's minimum weeks and measured exit criteria.
+    """Each protocol stage's minimum weeks and measured exit criteria: changed on a
+    draft version only (physicians do it on the protocol page too).
 
     The stage's prescription stays read-only here: it belongs to the protocol.
     """

@@ -13,7 +13,7 @@ from django import forms
 from django.utils import timezone
 
 from outcomes import measures
-from outcomes.models import Goal
+from outcomes.models import Goal, StageExitCriterion
 from rehab.models import Discipline
 
 # Items whose every answer is this short are laid out on one line.
@@ -137,3 +137,81 @@ class GoalForm(forms.ModelForm):
     def _post_clean(self):
         # The service validates the goal (and shows its refusals on these fields).
         pass
+
+
+# --- A draft protocol stage's measured exit rules -------------------------------------
+
+
+class MinimumWeeksForm(forms.Form):
+    minimum_weeks = forms.IntegerField(
+        label="Minimum weeks in the stage",
+        min_value=0,
+        max_value=104,
+        initial=0,
+        help_text="A plan is never flagged ready before this, whatever the scores.",
+    )
+
+
+class ExitCriterionForm(forms.Form):
+    """One measured condition: e.g. Berg Balance Scale at least 45."""
+
+    measure = forms.ChoiceField(
+        label="Measure", required=False, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    comparison = forms.ChoiceField(
+        label="Must be",
+        choices=StageExitCriterion.Comparison.choices,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    value = forms.DecimalField(
+        label="Score",
+        max_digits=7,
+        decimal_places=2,
+        required=False,
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "any"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measure"].choices = [("", "—")] + measures.MEASURE_CHOICES
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("measure"):
+            return cleaned  # an empty row is left out
+        if cleaned.get("value") is None and "value" not in self.errors:
+            self.add_error("value", "Give the score the stage asks for.")
+        if not cleaned.get("comparison"):
+            self.add_error("comparison", "Say whether the score must be at least or at most this.")
+        if self.errors:
+            return cleaned
+        # The measure's range, as the model checks it, next to the score.
+        try:
+            StageExitCriterion(
+                measure=cleaned["measure"],
+                comparison=cleaned["comparison"],
+                value=cleaned["value"],
+            ).clean()
+        except forms.ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages)
+        return cleaned
+
+    def criterion(self) -> dict | None:
+        cleaned = self.cleaned_data
+        if not cleaned.get("measure") or cleaned.get("DELETE"):
+            return None
+        return {key: cleaned[key] for key in ("measure", "comparison", "value")}
+
+
+class ExitCriterionBaseFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields["DELETE"].label = "Remove"
+        form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
+
+ExitCriterionFormSet = forms.formset_factory(
+    ExitCriterionForm, formset=ExitCriterionBaseFormSet, extra=2, can_delete=True
+)

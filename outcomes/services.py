@@ -1,4 +1,5 @@
-"""Writes of the outcomes app: recording an assessment and setting a goal.
+"""Writes of the outcomes app: recording an assessment, setting a goal, and a
+draft protocol stage's measured exit rules.
 
 As in `plans.services`, each is one keyword-only function in a transaction that
 validates what it writes; role checks happen before (`outcomes.access`), and the
@@ -14,9 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from outcomes import measures
-from outcomes.models import Assessment, Goal, MeasureSetting, check_measure_key
+from outcomes.models import (
+    Assessment,
+    Goal,
+    MeasureSetting,
+    StageExitCriterion,
+    StageProgressionRule,
+    check_measure_key,
+)
 from plans import access
-from plans.models import RehabPlan
+from plans.models import Protocol, ProtocolStage, RehabPlan
 from rehab.models import Discipline
 
 CLOSED = (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED)
@@ -191,3 +199,40 @@ def save_goal(*, plan: RehabPlan, by, goal: Goal | None = None, **fields) -> Goa
     goal._history_user = by  # who set or reviewed it, in the audit history
     goal.save()
     return goal
+
+
+# --- A protocol stage's measured exit rules -------------------------------------------
+
+
+@transaction.atomic
+def set_stage_exit_rules(
+    *, protocol_stage: ProtocolStage, minimum_weeks: int, criteria: list[dict], by
+) -> list[StageExitCriterion]:
+    """Replace a draft protocol stage's minimum weeks and measured exit criteria
+    (each {"measure", "comparison", "value"}), all or nothing. A published version
+    is read only, like its prescription: plans pinned to it keep the rules they had."""
+    protocol = Protocol.objects.select_for_update().get(pk=protocol_stage.protocol_id)
+    if not protocol.is_editable:
+        raise ValidationError(
+            "%(protocol)s is %(status)s: its exit rules change in a new version.",
+            code="protocol_not_editable",
+            params={"protocol": protocol, "status": protocol.get_status_display().lower()},
+        )
+    conditions = [(c["measure"], c["comparison"]) for c in criteria]
+    if len(set(conditions)) != len(conditions):
+        raise ValidationError(
+            "A measure can have one 'at least' and one 'at most' criterion, not two alike.",
+            code="criterion_repeated",
+        )
+    rule, _ = StageProgressionRule.objects.get_or_create(protocol_stage=protocol_stage)
+    rule.minimum_weeks = minimum_weeks
+    rule.full_clean()
+    rule.save()
+    StageExitCriterion.objects.filter(protocol_stage=protocol_stage).delete()
+    saved = []
+    for fields in criteria:
+        criterion = StageExitCriterion(protocol_stage=protocol_stage, **fields)
+        criterion.full_clean()
+        criterion.save()
+        saved.append(criterion)
+    return saved

@@ -1,4 +1,4 @@
-"""Recording assessments and setting goals on a plan.
+"""Recording assessments and setting goals on a plan; a draft protocol's exit rules.
 
 The plan's team (physicians and the allocated therapists) records; every write
 goes through one function of `outcomes.services`, whose refusals are shown next
@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from outcomes import access, measures, services
-from outcomes.forms import AssessmentForm, GoalForm
-from outcomes.models import Assessment, Goal
-from plans.models import RehabPlan
+from outcomes.forms import AssessmentForm, ExitCriterionFormSet, GoalForm, MinimumWeeksForm
+from outcomes.models import Assessment, Goal, StageExitCriterion, StageProgressionRule
+from plans import access as plan_access
+from plans.models import ProtocolStage, RehabPlan
 from rehab.forms import add_service_errors
 
 PLAN_FOR_PAGES = RehabPlan.objects.select_related(
@@ -186,3 +187,64 @@ def goal_create(request, pk: int):
 def goal_edit(request, pk: int):
     goal = get_object_or_404(Goal.objects.select_related("plan"), pk=pk)
     return _goal_page(request, _plan(goal.plan_id), goal)
+
+
+# --- A draft protocol stage's measured exit rules -------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def stage_exit_rules(request, pk: int, order: int):
+    """The minimum weeks and measured exit criteria of one stage of a draft protocol."""
+    access.require(plan_access.can_author_protocols(request.user))
+    stage = get_object_or_404(
+        ProtocolStage.objects.select_related("protocol__condition"), protocol_id=pk, order=order
+    )
+    protocol = stage.protocol
+    detail = reverse("plans:protocol_detail", args=[protocol.pk])
+    if not protocol.is_editable:
+        messages.error(
+            request,
+            f"{protocol} is {protocol.get_status_display().lower()}: its exit rules change "
+            "in a new version.",
+        )
+        return redirect(detail)
+    refusals = []
+    if request.method == "POST":
+        minimum_form = MinimumWeeksForm(request.POST)
+        formset = ExitCriterionFormSet(request.POST, prefix="criteria")
+        if minimum_form.is_valid() and formset.is_valid():
+            try:
+                services.set_stage_exit_rules(
+                    protocol_stage=stage,
+                    minimum_weeks=minimum_form.cleaned_data["minimum_weeks"],
+                    criteria=[c for form in formset if (c := form.criterion())],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                refusals = error.messages
+            else:
+                messages.success(request, f"Stage {stage.order}'s exit rules are saved.")
+                return redirect(detail + "#exit-rules-heading")
+    else:
+        rule = StageProgressionRule.objects.filter(protocol_stage=stage).first()
+        minimum_form = MinimumWeeksForm(
+            initial={"minimum_weeks": rule.minimum_weeks if rule else 0}
+        )
+        formset = ExitCriterionFormSet(
+            prefix="criteria",
+            initial=[
+                {"measure": c.measure, "comparison": c.comparison, "value": c.value}
+                for c in StageExitCriterion.objects.filter(protocol_stage=stage)
+            ],
+        )
+    return render(
+        request,
+        "outcomes/stage_exit_rules.html",
+        {
+            "stage": stage,
+            "protocol": protocol,
+            "minimum_form": minimum_form,
+            "formset": formset,
+            "refusals": refusals,
+        },
+    )

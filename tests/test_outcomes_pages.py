@@ -494,15 +494,18 @@ def test_the_protocol_page_shows_the_measured_exit_criteria(
 
 
 @pytest.mark.django_db
-def test_the_admin_edits_a_stages_exit_rules(client, ruled_plan, protocol, superuser):
+def test_the_admin_edits_a_draft_stages_exit_rules_and_only_reads_a_published_ones(
+    client, ruled_plan, protocol, physician, superuser
+):
+    draft = protocol.new_version(author=physician)  # starts with v1's rules
     client.force_login(superuser)
-    stage = protocol.stages.get(order=1)
+    stage = draft.stages.get(order=1)
     listing = client.get(reverse("admin:outcomes_stageexitrules_changelist"))
     assert listing.status_code == 200 and "Berg Balance Scale ≥ 45" in page(listing)
     change = reverse("admin:outcomes_stageexitrules_change", args=[stage.pk])
     assert client.get(change).status_code == 200
-    criterion = StageExitCriterion.objects.get()
-    rule = StageProgressionRule.objects.get()
+    criterion = StageExitCriterion.objects.get(protocol_stage=stage)
+    rule = StageProgressionRule.objects.get(protocol_stage=stage)
     data = {
         "progression_rule-TOTAL_FORMS": "1",
         "progression_rule-INITIAL_FORMS": "1",
@@ -529,10 +532,20 @@ def test_the_admin_edits_a_stages_exit_rules(client, ruled_plan, protocol, super
     assert response.status_code == 302, page(response)
     rule.refresh_from_db()
     assert rule.minimum_weeks == 2
-    assert sorted(c.describe() for c in StageExitCriterion.objects.all()) == [
+    assert sorted(
+        c.describe() for c in StageExitCriterion.objects.filter(protocol_stage=stage)
+    ) == [
         "Berg Balance Scale ≥ 45",
         "Timed Up and Go ≤ 13.5 s",
     ]
+    # The published version the plan follows keeps its rules.
+    published = protocol.stages.get(order=1)
+    published_change = reverse("admin:outcomes_stageexitrules_change", args=[published.pk])
+    client.post(published_change, data)
+    assert [c.describe() for c in StageExitCriterion.objects.filter(protocol_stage=published)] == [
+        "Berg Balance Scale ≥ 45"
+    ]
+    assert StageProgressionRule.objects.get(protocol_stage=published).minimum_weeks == 1
 
 
 @pytest.mark.django_db

@@ -146,6 +146,13 @@ MATRIX: dict[str, Row] = {
     "outcomes:goal_create": row(PLAN_READERS, PLAN_READERS, pk="plan"),
     "outcomes:assessment_detail": row(PLAN_READERS, pk="assessment"),
     "outcomes:goal_edit": row(PLAN_READERS, PLAN_READERS, pk="goal"),
+    # The clinic's protocol is published: its exit rules are read only (back to its page).
+    "outcomes:stage_exit_rules": row(
+        (LOGIN, 302, 403, 403, 403, 403),
+        (LOGIN, 302, 403, 403, 403, 403),
+        pk="protocol",
+        order="1",
+    ),
     # --- Scheduling (timetables) -----------------------------------------------------------
     "scheduling:plan_timetable": row(BOOKERS, BOOKERS, pk="plan"),
     # An empty POST when there is nothing to review: a conflict, after the role check.

@@ -118,8 +118,8 @@ def family_progress(plan):
 # --- The protocol page --------------------------------------------------------------
 
 
-@register.inclusion_tag("outcomes/partials/protocol_exit_rules.html")
-def protocol_exit_rules(protocol):
+@register.inclusion_tag("outcomes/partials/protocol_exit_rules.html", takes_context=True)
+def protocol_exit_rules(context, protocol):
     stages = list(protocol.stages.all())
     criteria = {}
     for criterion in StageExitCriterion.objects.filter(protocol_stage__protocol=protocol):
@@ -137,6 +137,8 @@ def protocol_exit_rules(protocol):
         "protocol": protocol,
         "rows": rows,
         "any_rules": any(r["criteria"] or r["minimum_weeks"] for r in rows),
+        "can_edit": protocol.is_editable
+        and plan_access.can_author_protocols(context["request"].user),
     }
 
 
