@@ -158,6 +158,7 @@ def main_pages(clinic: seed.Clinic) -> list[Page]:
     pages = [
         Page("Bare page (base template)", reverse("bench_bare"), physician),
         Page("Physician home", reverse("home"), physician),
+        Page("Plans that need a physician", reverse("plans:attention"), physician),
         Page("Therapist worklist", reverse("home"), physiotherapist),
         Page("Plan page", reverse("plans:plan_detail", args=[plan_pk]), physician),
         Page("Patient list", reverse("patients:list"), physician),

@@ -27,6 +27,7 @@ SMALL, LARGE = 2, 12
 # The most queries each page may ask (sign-in session and user included).
 PAGE_QUERIES = {
     "physician_home": 11,
+    "attention_page": 7,
     "therapist_worklist": 8,
     # The plan's own queries plus the outcomes, timetable and history panels.
     "plan_page": 15,
@@ -120,6 +121,7 @@ def page_request(name: str, clinic: Clinic):
     newest = clinic.plans[-1].patient.full_name
     return {
         "physician_home": (clinic.physician, reverse("home"), newest),
+        "attention_page": (clinic.physician, reverse("plans:attention"), newest),
         "therapist_worklist": (clinic.physiotherapist, reverse("home"), newest),
         "plan_page": (
             clinic.physician,
