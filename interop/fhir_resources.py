@@ -89,8 +89,37 @@ def reference(resource_type: str, pk, display: str = "") -> dict:
 
 
 def staff_reference(user) -> dict:
-    """Staff are named, not served as Practitioner resources."""
-    return {"display": user.display_name}
+    """A physician or therapist: their Practitioner resource, with their name."""
+    return reference("Practitioner", user.pk, user.display_name)
+
+
+def practitioner_resource(user, base: str) -> dict:
+    """A member of the clinic's staff: name and role, nothing to reach them by."""
+    name = {"text": user.display_name}
+    if user.last_name:
+        name["family"] = user.last_name
+    if user.first_name:
+        name["given"] = [user.first_name]
+    if user.title:
+        name["prefix"] = [user.title]
+    resource = {
+        "resourceType": "Practitioner",
+        "id": str(user.pk),
+        "identifier": [{"system": local_system(base, "staff"), "value": user.username}],
+        "active": user.is_active,
+        "name": [name],
+    }
+    if user.role_names:
+        resource["qualification"] = [
+            {
+                "code": {
+                    "coding": [{"system": local_system(base, "role"), "code": slugify(role)}],
+                    "text": role,
+                }
+            }
+            for role in sorted(user.role_names)
+        ]
+    return resource
 
 
 def discipline_concept(base: str, discipline: str) -> dict:

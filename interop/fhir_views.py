@@ -31,6 +31,7 @@ from outcomes.models import Assessment, Goal
 from patients.models import Diagnosis, Patient
 from plans import access, selectors
 from plans.models import Protocol, ProtocolStage, TherapySession
+from rehab.models import Role, User
 
 # Parameters any search accepts: the client's preferred format is always JSON here.
 IGNORED_PARAMETERS = {"_format"}
@@ -121,6 +122,10 @@ def _by_id(qs, value):
     return qs.filter(pk=_id_value(value))
 
 
+def _staff_identifier(qs, value):
+    return qs.filter(username=value.split("|")[-1])
+
+
 def _identifier(qs, value):
     number = value.split("|", 1)[-1]
     return qs.filter(record_number=number)
@@ -128,6 +133,11 @@ def _identifier(qs, value):
 
 def _patients():
     return Patient.objects.all()
+
+
+def _staff():
+    """Everyone who holds a clinic role (a physician, a therapist, the front desk)."""
+    return User.objects.filter(groups__name__in=Role.values).distinct().prefetch_related("groups")
 
 
 def _diagnoses():
@@ -206,6 +216,20 @@ def _patient_parameter(path: str) -> SearchParameter:
 RESOURCE_TYPES = {
     resource.name: resource
     for resource in [
+        ResourceType(
+            name="Practitioner",
+            queryset=_staff,
+            visible=lambda user, qs: qs,
+            may_list=_anyone_with_a_role,
+            may_read=lambda user, practitioner: _anyone_with_a_role(user),
+            to_resource=fhir.practitioner_resource,
+            parameters=[
+                ID_PARAMETER,
+                SearchParameter(
+                    "identifier", "token", "The staff member's username.", _staff_identifier
+                ),
+            ],
+        ),
         ResourceType(
             name="Patient",
             queryset=_patients,

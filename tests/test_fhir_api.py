@@ -60,6 +60,7 @@ def test_metadata_is_a_capability_statement_open_to_discovery():
     offered = {r["type"]: r for r in statement["rest"][0]["resource"]}
     assert set(offered) == {
         "Patient",
+        "Practitioner",
         "Condition",
         "PlanDefinition",
         "CarePlan",
@@ -68,6 +69,38 @@ def test_metadata_is_a_capability_statement_open_to_discovery():
         "Goal",
     }
     assert {p["name"] for p in offered["CarePlan"]["searchParam"]} == {"_id", "patient"}
+
+
+@pytest.mark.django_db
+def test_staff_are_practitioners_with_their_role_and_no_contact_details(
+    physician, physiotherapist, front_desk, plan
+):
+    physiotherapist.email = "rahul@example.org"
+    physiotherapist.save()
+    practitioner = validated(fhir_as(physician).get(f"/fhir/Practitioner/{physiotherapist.pk}"))
+    assert practitioner["name"] == [
+        {"text": "Rahul Sharma", "family": "Sharma", "given": ["Rahul"]}
+    ]
+    assert practitioner["identifier"][0]["value"] == "pt.sharma"
+    assert [q["code"]["text"] for q in practitioner["qualification"]] == ["Physiotherapist"]
+    assert "telecom" not in practitioner and "rahul@example.org" not in str(practitioner)
+    # Every reference to staff in a CarePlan resolves to one of them.
+    care_plan = validated(fhir_as(physician).get(f"/fhir/CarePlan/{plan.pk}"))
+    references = {care_plan["author"]["reference"]} | {
+        performer["reference"]
+        for activity in care_plan["activity"]
+        for performer in activity["detail"].get("performer", [])
+    }
+    for reference in references:
+        validated(fhir_as(physician).get(f"/fhir/{reference}"))
+    found = validated(fhir_as(front_desk).get("/fhir/Practitioner", {"identifier": "pt.sharma"}))
+    assert [e["resource"]["id"] for e in found["entry"]] == [str(physiotherapist.pk)]
+
+
+@pytest.mark.django_db
+def test_a_patient_is_not_a_practitioner_and_anonymous_clients_see_none(physician, plan):
+    validated(fhir_as(physician).get("/fhir/Practitioner/999999"), status=404)
+    validated(APIClient().get(f"/fhir/Practitioner/{physician.pk}"), status=401)
 
 
 @pytest.mark.django_db
@@ -168,7 +201,9 @@ def test_care_plan_instantiates_its_plan_definition_with_individual_numbers(
     assert pt_now["scheduledTiming"]["repeat"]["boundsPeriod"]["start"] == (
         plan.start_date.isoformat()
     )
-    assert pt_now["performer"] == [{"display": "Rahul Sharma"}]
+    assert pt_now["performer"] == [
+        {"reference": f"Practitioner/{physiotherapist.pk}", "display": "Rahul Sharma"}
+    ]
     assert activities[1]["detail"]["scheduledTiming"]["repeat"]["frequency"] == 3
     assert "protocol has 6" in activities[0]["progress"][0]["text"]
     assert activities[2]["detail"]["status"] == "not-started"
@@ -286,7 +321,10 @@ def test_procedures_for_attended_and_missed_sessions(physician, physiotherapist,
     assert procedure["basedOn"] == [{"reference": f"CarePlan/{plan.pk}"}]
     assert procedure["performedPeriod"]["start"].startswith(f"{TODAY().isoformat()}T10:00:00")
     assert procedure["performedPeriod"]["end"].startswith(f"{TODAY().isoformat()}T10:40:00")
-    assert procedure["performer"][0]["actor"] == {"display": "Rahul Sharma"}
+    assert procedure["performer"][0]["actor"] == {
+        "reference": f"Practitioner/{physiotherapist.pk}",
+        "display": "Rahul Sharma",
+    }
     assert procedure["code"]["coding"][0]["code"] == "PT"
     assert procedure["note"] == [{"text": "Subjective: Better today."}]
     not_done = validated(fhir_as(physician).get(f"/fhir/Procedure/{missed.pk}"))

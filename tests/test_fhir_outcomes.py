@@ -90,7 +90,12 @@ def test_a_barthel_is_a_survey_observation_with_loinc_codes_and_item_components(
     assert observation["subject"]["reference"] == f"Patient/{plan.patient_id}"
     assert observation["basedOn"] == [{"reference": f"CarePlan/{plan.pk}"}]
     assert observation["effectiveDateTime"] == (TODAY() - datetime.timedelta(days=1)).isoformat()
-    assert observation["performer"] == [{"display": occupational_therapist.display_name}]
+    assert observation["performer"] == [
+        {
+            "reference": f"Practitioner/{occupational_therapist.pk}",
+            "display": occupational_therapist.display_name,
+        }
+    ]
     assert observation["valueInteger"] == 70
     assert observation["interpretation"] == [{"text": "Moderate dependency"}]
     assert observation["note"] == [{"text": "Tired after lunch."}]
