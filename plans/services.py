@@ -711,6 +711,7 @@ def log_session(
     session.plan_stage = _stage_on(plan, date)
     _check_allocated_in_stage(session)
     _by(session, logged_by).save()
+    signals.session_logged.send(sender=TherapySession, session=session)
     return session
 
 

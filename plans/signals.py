@@ -1,7 +1,8 @@
 """Signals that let capabilities built on plans follow them without plans
 importing them (the timetable re-proposes appointments when the mix moves).
 
-Each is sent once the transaction that made the change has committed.
+Each is sent once the transaction that made the change has committed, except
+`session_logged`, which is sent inside it.
 """
 
 from django.dispatch import Signal
@@ -16,6 +17,11 @@ plan_status_changed = Signal()
 # One discipline of a plan's current and upcoming stages went to another therapist.
 # Arguments: plan, discipline, therapist (the new one, or None: nobody yet), by.
 plan_therapist_changed = Signal()
+
+# A therapy session was logged (attended or missed). Sent inside log_session's
+# transaction, so what a receiver writes (the appointment it matches) is saved or
+# undone with the session. Arguments: session.
+session_logged = Signal()
 
 # `manage.py seed_demo` has loaded the demo clinic (inside its transaction).
 # Arguments: users (demo staff by username). Receivers add their own demo data,

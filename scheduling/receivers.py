@@ -46,6 +46,12 @@ def review_after_new_therapist(sender, plan, discipline, therapist, by=None, **k
     )
 
 
+@receiver(signals.session_logged, dispatch_uid="scheduling_link_logged_session")
+def link_logged_session(sender, session, **kwargs):
+    """A session logged from the worklist settles the appointment it was booked as."""
+    services.settle_appointment_of(session)
+
+
 @receiver(signals.demo_clinic_seeded, dispatch_uid="scheduling_demo_timetable")
 def demo_timetable(sender, users, **kwargs):
     from scheduling.demo import seed_demo_timetable

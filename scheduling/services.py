@@ -15,6 +15,8 @@ ahead of the day, or by the patient, is not a session at all: it stays on the
 appointment, and the timetable's own adherence panel counts it with its reason.
 """
 
+import contextlib
+import contextvars
 import datetime
 import hashlib
 import secrets
@@ -334,14 +336,75 @@ def mark_attended(*, appointment: Appointment, by, **session_values) -> Appointm
             "An appointment is marked attended on its day or after.", code="future"
         )
     session_values.pop("attendance", None)
-    session = plan_services.log_session(
-        plan=appointment.plan,
-        therapist=appointment.therapist,
-        logged_by=by,
-        attendance=TherapySession.Attendance.ATTENDED,
-        **session_values,
-    )
+    with _marking_an_appointment():
+        session = plan_services.log_session(
+            plan=appointment.plan,
+            therapist=appointment.therapist,
+            logged_by=by,
+            attendance=TherapySession.Attendance.ATTENDED,
+            **session_values,
+        )
     appointment.status = Appointment.Status.ATTENDED
+    appointment.therapy_session = session
+    appointment.full_clean()
+    appointment.save()
+    return appointment
+
+
+# Set while an appointment is being marked: the session it logs is linked to that
+# appointment by the marking itself, not matched to another by settle_appointment_of.
+_MARKING = contextvars.ContextVar("marking_an_appointment", default=False)
+
+
+@contextlib.contextmanager
+def _marking_an_appointment():
+    token = _MARKING.set(True)
+    try:
+        yield
+    finally:
+        _MARKING.reset(token)
+
+
+# What a logged session says happened to the appointment it was booked as.
+STATUS_OF_SESSION = {
+    TherapySession.Attendance.ATTENDED: Appointment.Status.ATTENDED,
+    TherapySession.Attendance.PATIENT_ABSENT: Appointment.Status.PATIENT_ABSENT,
+    TherapySession.Attendance.CANCELLED_BY_CLINIC: Appointment.Status.CANCELLED_BY_CLINIC,
+}
+
+
+def settle_appointment_of(session: TherapySession) -> Appointment | None:
+    """Mark the booked appointment a session was logged for (same plan, therapist
+    and day; the nearest start when there are two) and link the session, so the
+    appointment cannot be marked again into a second session. Runs in the caller's
+    transaction; marking an appointment does this itself."""
+    if _MARKING.get():
+        return None
+    day_start, day_end = selectors.day_bounds(session.date, session.date)
+    candidates = list(
+        Appointment.objects.select_for_update()
+        .filter(
+            plan_id=session.plan_id,
+            therapist_id=session.therapist_id,
+            discipline=session.discipline,
+            status=Appointment.Status.BOOKED,
+            therapy_session__isnull=True,
+            start__gte=day_start,
+            start__lt=day_end,
+        )
+        .order_by("start")
+    )
+    if not candidates:
+        return None
+    appointment = candidates[0]
+    if session.start_time is not None:
+        logged_at = datetime.datetime.combine(session.date, session.start_time)
+
+        def distance(candidate: Appointment) -> float:
+            return abs((candidate.local_start.replace(tzinfo=None) - logged_at).total_seconds())
+
+        appointment = min(candidates, key=distance)
+    appointment.status = STATUS_OF_SESSION[session.attendance]
     appointment.therapy_session = session
     appointment.full_clean()
     appointment.save()
@@ -367,15 +430,16 @@ def mark_missed(*, appointment: Appointment, status: str, by, reason: str = "") 
             code="absent_in_future",
         )
     if status in SESSION_ATTENDANCE and day <= today and appointment.plan.is_active:
-        appointment.therapy_session = plan_services.log_session(
-            plan=appointment.plan,
-            therapist=appointment.therapist,
-            logged_by=by,
-            date=day,
-            start_time=appointment.local_start.time(),
-            duration_minutes=appointment.minutes,
-            attendance=SESSION_ATTENDANCE[status],
-        )
+        with _marking_an_appointment():
+            appointment.therapy_session = plan_services.log_session(
+                plan=appointment.plan,
+                therapist=appointment.therapist,
+                logged_by=by,
+                date=day,
+                start_time=appointment.local_start.time(),
+                duration_minutes=appointment.minutes,
+                attendance=SESSION_ATTENDANCE[status],
+            )
     appointment.status = status
     appointment.cancellation_reason = reason.strip()
     appointment.full_clean()

@@ -245,6 +245,56 @@ def test_attended_logs_the_session_and_links_it(plan, physiotherapist):
     assert TherapySession.objects.filter(plan=plan).count() == 1
 
 
+def test_a_session_logged_from_the_worklist_settles_its_appointment(
+    plan, physiotherapist, occupational_therapist
+):
+    today = timezone.localdate()
+    morning = past_appointment(plan, physiotherapist, at(today, 0, 15))
+    later = past_appointment(plan, physiotherapist, at(today, 0, 45))
+    ot = past_appointment(plan, occupational_therapist, at(today, 0, 30))
+    # Logged on the session form for the later one (nearest start), not through it.
+    session = plan_services.log_session(
+        plan=plan,
+        therapist=physiotherapist,
+        logged_by=physiotherapist,
+        date=today,
+        start_time=datetime.time(0, 40),
+        duration_minutes=45,
+    )
+    later.refresh_from_db()
+    assert (later.status, later.therapy_session) == ("attended", session)
+    # The appointment can no longer log a second session.
+    with pytest.raises(ValidationError):
+        services.mark_attended(appointment=later, by=physiotherapist, date=today)
+    assert TherapySession.objects.filter(plan=plan, therapist=physiotherapist).count() == 1
+    # A no-show from the worklist settles the other one; the OT's stays booked.
+    plan_services.record_missed_session(
+        plan=plan, therapist=physiotherapist, attendance="patient_absent"
+    )
+    morning.refresh_from_db()
+    ot.refresh_from_db()
+    assert morning.status == "patient_absent" and morning.therapy_session is not None
+    assert ot.status == "booked" and ot.therapy_session is None
+
+
+def test_marking_an_appointment_links_its_own_session_not_a_neighbours(plan, physiotherapist):
+    today = timezone.localdate()
+    first = past_appointment(plan, physiotherapist, at(today, 0, 15))
+    second = past_appointment(plan, physiotherapist, at(today, 0, 45))
+    # The session's time is typed nearer the other appointment's start.
+    services.mark_attended(
+        appointment=first,
+        by=physiotherapist,
+        date=today,
+        start_time=datetime.time(0, 45),
+        duration_minutes=30,
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == "attended" and first.therapy_session is not None
+    assert second.status == "booked" and second.therapy_session is None
+
+
 def test_absent_records_a_missed_session_and_a_cancellation_ahead_does_not(
     plan, physiotherapist, occupational_therapist, front_desk
 ):
