@@ -151,6 +151,9 @@ class LeaveForm(forms.Form):
         first, last = cleaned.get("start_date"), cleaned.get("end_date")
         if first and last and last < first:
             self.add_error("end_date", "The last day cannot come before the first.")
+        elif last and last < timezone.localdate():
+            # The timetable only looks ahead: leave already over changes nothing.
+            self.add_error("end_date", "This leave is over: record leave that ends today or later.")
         return cleaned
 
 

@@ -441,7 +441,7 @@ class ClinicCalendar:
     therapists: list[User]
     hours: dict[int, dict[int, tuple]]  # therapist id -> weekday -> (start, end)
     recorded_hours: set[int]  # therapists with their own hours (the others: the default)
-    clashes: list[Appointment]  # booked ahead, on a holiday or in the therapist's leave
+    clashes: list[Appointment]  # booked ahead, on a holiday, in leave or outside the hours
 
 
 def booked_on_holiday(holiday: ClinicHoliday):
@@ -460,9 +460,39 @@ def booked_in_leave(leave: Leave):
     )
 
 
+def outside_working_hours(appointment: Appointment, week: dict[int, tuple]) -> bool:
+    """Whether an appointment falls on the therapist's day off or outside their hours."""
+    start, end = appointment.local_start, timezone.localtime(appointment.end)
+    hours = week.get(start.weekday())
+    return hours is None or start.time() < hours[0] or end.time() > hours[1]
+
+
+def booked_outside_hours(therapist: User, now: datetime.datetime) -> list[Appointment]:
+    """The therapist's appointments booked ahead that their working week no longer holds."""
+    week = working_hours_of([therapist.pk])[therapist.pk]
+    booked = Appointment.objects.filter(
+        therapist=therapist, status=Appointment.Status.BOOKED, start__gte=now
+    )
+    return [appointment for appointment in booked if outside_working_hours(appointment, week)]
+
+
+def _off_the_calendar(appointment, holidays, leave, hours) -> bool:
+    day = appointment.local_start.date()
+    return (
+        any(holiday.date == day for holiday in holidays)
+        or any(
+            days.therapist_id == appointment.therapist_id
+            and days.start_date <= day <= days.end_date
+            for days in leave
+        )
+        or outside_working_hours(appointment, hours.get(appointment.therapist_id, {}))
+    )
+
+
 def clinic_calendar(today: datetime.date, now: datetime.datetime) -> ClinicCalendar:
     """Holidays and leave from today on, each therapist's week, and the booked
-    appointments that now fall on a holiday or in leave (six queries)."""
+    appointments that now fall on a holiday, in leave or outside the therapist's
+    working week (six queries)."""
     holidays = list(ClinicHoliday.objects.filter(date__gte=today))
     leave = list(Leave.objects.filter(end_date__gte=today).select_related("therapist"))
     therapists = list(therapists_queryset().prefetch_related("groups"))
@@ -470,23 +500,28 @@ def clinic_calendar(today: datetime.date, now: datetime.datetime) -> ClinicCalen
     recorded = set(
         WorkingHours.objects.filter(therapist_id__in=ids).values_list("therapist_id", flat=True)
     )
+    hours = working_hours_of(ids)
     away = Q(pk__in=[])
     for holiday in holidays:
         away |= starting_between(holiday.date, holiday.date)
     for days in leave:
         away |= Q(therapist_id=days.therapist_id) & starting_between(days.start_date, days.end_date)
-    clashes = []
-    if holidays or leave:
-        clashes = list(
-            Appointment.objects.filter(away, status=Appointment.Status.BOOKED, start__gte=now)
-            .select_related("plan__patient", "therapist")
-            .order_by("start")
+    # Therapists with their own week: their booked appointments are checked against it.
+    away |= Q(therapist_id__in=recorded)
+    clashes = [
+        appointment
+        for appointment in Appointment.objects.filter(
+            away, status=Appointment.Status.BOOKED, start__gte=now
         )
+        .select_related("plan__patient", "therapist")
+        .order_by("start")
+        if _off_the_calendar(appointment, holidays, leave, hours)
+    ]
     return ClinicCalendar(
         holidays=holidays,
         leave=leave,
         therapists=therapists,
-        hours=working_hours_of(ids),
+        hours=hours,
         recorded_hours=recorded,
         clashes=clashes,
     )

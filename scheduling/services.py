@@ -581,12 +581,18 @@ def apply_review(*, plan: RehabPlan, by, fingerprint: str, now=None) -> ReviewDi
             code="diff_changed",
         )
     stage = plan.current_stage
-    reason = (
-        f"The plan's mix changed (stage {stage.order}: PT {stage.pt_sessions_per_week}, "
-        f"OT {stage.ot_sessions_per_week} a week)."
-        if stage and plan.is_active
-        else f"The plan is {plan.get_status_display().lower()}."
-    )
+    # The reason the review was asked for (a new mix, a new therapist, a hold), as
+    # the flag said it; a review opened by hand falls back to what changed.
+    review = TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).first()
+    if review is not None:
+        reason = f"Timetable review: {review.reason}"
+    elif stage and plan.is_active:
+        reason = (
+            f"Timetable review: stage {stage.order} has PT {stage.pt_sessions_per_week} "
+            f"and OT {stage.ot_sessions_per_week} a week."
+        )
+    else:
+        reason = f"Timetable review: the plan is {plan.get_status_display().lower()}."
     for appointment in diff.cancel:
         appointment.status = Appointment.Status.CANCELLED_BY_CLINIC
         appointment.cancellation_reason = reason

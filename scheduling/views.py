@@ -632,7 +632,12 @@ def working_hours(request, pk: int):
             except ValidationError as error:
                 refusals = error.messages
             else:
-                messages.success(request, f"{therapist.display_name}'s working week is saved.")
+                stranded = len(selectors.booked_outside_hours(therapist, timezone.now()))
+                messages.success(
+                    request,
+                    f"{therapist.display_name}'s working week is saved."
+                    + _clashes_note(stranded, "outside it"),
+                )
                 return redirect("scheduling:clinic_calendar")
     return render(
         request,

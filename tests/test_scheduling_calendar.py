@@ -202,6 +202,41 @@ def test_a_therapists_working_week_is_saved_and_shown(client, front_desk, occupa
     assert "08:00–14:00" in row and "10:00–16:30" in row and "default week" not in row
 
 
+def test_a_shorter_working_week_lists_the_appointments_it_strands(
+    client, front_desk, physiotherapist, plan
+):
+    monday = next_monday()
+    early = book_at(plan, physiotherapist, monday, 9, front_desk)
+    late = book_at(plan, physiotherapist, monday + datetime.timedelta(days=1), 15, front_desk)
+    kept = book_at(plan, physiotherapist, monday + datetime.timedelta(days=2), 10, front_desk)
+    url = reverse("scheduling:working_hours", args=[physiotherapist.pk])
+    client.force_login(front_desk)
+    # Monday off; Tuesday and Wednesday end at 13:00.
+    response = client.post(url, week_data({1: ("09:00", "13:00"), 2: ("09:00", "13:00")}))
+    assert "2 booked appointments fall outside it" in said(response)[-1]
+    clashes = client.get(CALENDAR).context["calendar"].clashes
+    assert {a.pk for a in clashes} == {early.pk, late.pk}
+    assert kept.pk not in {a.pk for a in clashes}
+
+
+def test_leave_that_is_already_over_is_refused(client, front_desk, physiotherapist):
+    client.force_login(front_desk)
+    last_week = timezone.localdate() - datetime.timedelta(days=7)
+    response = client.post(
+        ADD_LEAVE,
+        {
+            "therapist": physiotherapist.pk,
+            "start_date": last_week,
+            "end_date": last_week + datetime.timedelta(days=2),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["leave_form"].errors == {
+        "end_date": ["This leave is over: record leave that ends today or later."]
+    }
+    assert not Leave.objects.exists()
+
+
 def test_a_bad_working_week_changes_nothing(client, physician, physiotherapist):
     WorkingHours.objects.create(
         therapist=physiotherapist,

@@ -357,7 +357,7 @@ def test_advancing_the_stage_re_proposes_only_future_appointments(
     assert all(a.plan_stage.order == 2 for a in live.select_related("plan_stage"))
     cancelled = Appointment.objects.filter(plan=plan, status="cancelled_by_clinic")
     assert cancelled.count() == len(diff.cancel)
-    assert "mix changed" in cancelled.first().cancellation_reason
+    assert cancelled.first().cancellation_reason == f"Timetable review: {review.reason}"
     assert Appointment.objects.filter(plan=plan, status="booked").count() == 20 + 1
     assert not TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).exists()
 
@@ -437,6 +437,8 @@ def test_a_new_therapist_asks_for_a_review_that_moves_their_appointments(
     live = Appointment.objects.filter(plan=plan, status="booked")
     assert {a.therapist_id for a in live if a.discipline == "PT"} == {therapist_not_on_plan.pk}
     assert {a.therapist_id for a in live if a.discipline == "OT"} == {occupational_therapist.pk}
+    cancelled = Appointment.objects.get(pk=pt_before[0].pk)
+    assert cancelled.cancellation_reason.startswith("Timetable review: Physiotherapy is now with")
 
 
 def test_leaving_a_discipline_without_a_therapist_asks_for_a_review(
