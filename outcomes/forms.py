@@ -179,6 +179,8 @@ class ExitCriterionForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("measure"):
+            if cleaned.get("value") is not None and not cleaned.get("DELETE"):
+                self.add_error("measure", "Choose the measure this score is for.")
             return cleaned  # an empty row is left out
         if cleaned.get("value") is None and "value" not in self.errors:
             self.add_error("value", "Give the score the stage asks for.")

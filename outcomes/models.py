@@ -183,6 +183,23 @@ class StageExitCriterion(models.Model):
     def clean(self) -> None:
         super().clean()
         measure = check_measure_key(self.measure)
+        wanted = self.Comparison.AT_LEAST if measure.higher_is_better else self.Comparison.AT_MOST
+        if self.comparison and self.comparison != wanted:
+            # A stage is left when the score has got better: more of a good thing, or less.
+            raise ValidationError(
+                {
+                    "comparison": ValidationError(
+                        "%(better)s %(measure)s scores are better: a stage is left when the "
+                        "score is %(wanted)s a value.",
+                        code="criterion_wrong_way",
+                        params={
+                            "better": "Higher" if measure.higher_is_better else "Lower",
+                            "measure": measure.name,
+                            "wanted": "at least" if measure.higher_is_better else "at most",
+                        },
+                    )
+                }
+            )
         if self.value is not None and not (measure.total_min <= self.value <= measure.total_max):
             raise ValidationError(
                 {

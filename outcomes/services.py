@@ -218,6 +218,17 @@ def set_stage_exit_rules(
             code="protocol_not_editable",
             params={"protocol": protocol, "status": protocol.get_status_display().lower()},
         )
+    if minimum_weeks > protocol_stage.typical_weeks:
+        raise ValidationError(
+            {
+                "minimum_weeks": ValidationError(
+                    "At most the stage's typical %(weeks)s weeks: a plan past its typical "
+                    "time is already flagged for a look.",
+                    code="minimum_over_typical",
+                    params={"weeks": protocol_stage.typical_weeks},
+                )
+            }
+        )
     conditions = [(c["measure"], c["comparison"]) for c in criteria]
     if len(set(conditions)) != len(conditions):
         raise ValidationError(

@@ -221,7 +221,10 @@ def stage_exit_rules(request, pk: int, order: int):
                     by=request.user,
                 )
             except ValidationError as error:
-                refusals = error.messages
+                if hasattr(error, "error_dict") and "minimum_weeks" in error.error_dict:
+                    add_service_errors(minimum_form, error)
+                else:
+                    refusals = error.messages
             else:
                 messages.success(request, f"Stage {stage.order}'s exit rules are saved.")
                 return redirect(detail + "#exit-rules-heading")

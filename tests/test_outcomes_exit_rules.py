@@ -61,13 +61,13 @@ def test_a_physician_sets_a_draft_stages_exit_rules(client, physician, draft):
             {"measure": "tug", "comparison": "<=", "value": "13.5"},
             {"measure": "ten_metre_walk", "comparison": ">=", "value": "0.8"},
             {"measure": ""},  # an empty row adds nothing
-            minimum="3",
+            minimum="2",
         ),
     )
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("plans:protocol_detail", args=[draft.pk]))
     assert rules_of(stage) == ["10-Metre Walk Test ≥ 0.80 m/s", "Timed Up and Go ≤ 13.5 s"]
-    assert StageProgressionRule.objects.get(protocol_stage=stage).minimum_weeks == 3
+    assert StageProgressionRule.objects.get(protocol_stage=stage).minimum_weeks == 2
     page = client.get(reverse("plans:protocol_detail", args=[draft.pk])).content.decode()
     assert "Timed Up and Go ≤ 13.5 s" in page
     assert rules_url(draft, 2) in page  # every stage of the draft has its Change link
@@ -95,11 +95,46 @@ def test_a_score_outside_the_measure_or_a_half_row_is_refused_next_to_it(client,
     assert StageProgressionRule.objects.get(protocol_stage=stage).minimum_weeks == 1
 
 
+def test_a_rule_the_wrong_way_round_a_score_without_a_measure_or_too_long_a_minimum(
+    client, physician, draft
+):
+    stage = draft.stages.get(order=1)  # typically two weeks
+    client.force_login(physician)
+    response = client.post(
+        rules_url(draft),
+        rows(
+            {"measure": "nprs", "comparison": ">=", "value": "3"},
+            {"measure": "", "comparison": ">=", "value": "12"},
+            minimum="2",
+        ),
+    )
+    pain, orphan = response.context["formset"].forms
+    assert pain.errors == {
+        "comparison": [
+            "Lower Numeric Pain Rating Scale scores are better: a stage is left when the "
+            "score is at most a value."
+        ]
+    }
+    assert orphan.errors == {"measure": ["Choose the measure this score is for."]}
+    too_long = client.post(
+        rules_url(draft), rows({"measure": "nprs", "comparison": "<=", "value": "3"}, minimum="60")
+    )
+    assert too_long.status_code == 200
+    assert too_long.context["minimum_form"].errors == {
+        "minimum_weeks": [
+            "At most the stage's typical 2 weeks: a plan past its typical time is already "
+            "flagged for a look."
+        ]
+    }
+    assert rules_of(stage) == ["Berg Balance Scale ≥ 45"]
+    assert StageProgressionRule.objects.get(protocol_stage=stage).minimum_weeks == 1
+
+
 def test_the_same_condition_twice_is_refused_and_nothing_changes(client, physician, draft):
     stage = draft.stages.get(order=1)
     client.force_login(physician)
     twice = {"measure": "tug", "comparison": "<=", "value": "13.5"}
-    response = client.post(rules_url(draft), rows(twice, twice, minimum="4"))
+    response = client.post(rules_url(draft), rows(twice, twice, minimum="2"))
     assert response.status_code == 200
     assert response.context["refusals"] == [
         "A measure can have one 'at least' and one 'at most' criterion, not two alike."
