@@ -36,14 +36,25 @@ def _diagnoses_with_condition():
     return Prefetch("diagnoses", queryset=Diagnosis.objects.select_related("condition"))
 
 
+# Fewer digits than this are part of a name or record number, not a phone number.
+PHONE_DIGITS_AT_LEAST = 4
+RECORD_NUMBER_TYPED = re.compile(r"^rh-?0*(\d+)$", re.IGNORECASE)
+
+
 def search_patients(queryset, query: str):
-    """Name, record number or phone contain the query, ignoring case; a phone
-    matches however its spaces and dashes were typed."""
+    """Patients whose name holds every word of the query (in any order, so a middle
+    name can be left out), whose record number contains it ("RH12" finds RH-000012),
+    or whose phone holds its digits however they were spaced, with or without a
+    leading 0 or country code. Case is ignored."""
     if not query:
         return queryset
-    match = Q(full_name__icontains=query) | Q(record_number__icontains=query)
-    digits = re.sub(r"\D", "", query)
-    if digits:
+    words = query.split()
+    match = Q(*[Q(full_name__icontains=word) for word in words]) | Q(record_number__icontains=query)
+    typed_number = RECORD_NUMBER_TYPED.match(query.strip())
+    if typed_number:
+        match |= Q(record_number=f"RH-{int(typed_number.group(1)):06d}")
+    digits = re.sub(r"\D", "", query).lstrip("0")
+    if len(digits) >= PHONE_DIGITS_AT_LEAST:
         queryset = queryset.annotate(
             phone_digits=Replace(Replace("phone", Value(" "), Value("")), Value("-"), Value(""))
         )

@@ -197,18 +197,43 @@ def test_front_desk_lands_on_the_patient_list_after_signing_in(client, front_des
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "query", ["meera", "MEERA NAIR", "RH-000002", "000002", "98470 55501", "9847055501", "55501"]
+    "query",
+    [
+        "meera",
+        "MEERA NAIR",
+        "meera nair",
+        "Nair Meera",
+        "Meera Nair",
+        "RH-000002",
+        "rh2",
+        "000002",
+        "98470 55501",
+        "9847055501",
+        "09847055501",
+        "+91 98470 55501",
+        "55501",
+    ],
 )
 def test_search_matches_name_record_number_or_phone(client, front_desk, query):
     factories.PatientFactory(full_name="Ravi Kumar", phone="+91 90000 11111")
-    factories.PatientFactory(full_name="Meera Nair", phone="+91 98470-55501")
+    factories.PatientFactory(full_name="Meera Lakshmi Nair", phone="+91 98470-55501")
     client.force_login(front_desk)
     response = client.get(LIST_URL, {"q": query})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Meera Nair" in html
+    assert "Meera Lakshmi Nair" in html
     assert "Ravi Kumar" not in html
-    assert "1 patient match" in html
+    assert "1 patient matches" in html
+
+
+@pytest.mark.django_db
+def test_a_few_digits_are_not_read_as_a_phone_number(client, front_desk):
+    factories.PatientFactory(full_name="Ravi Kumar", phone="+91 90000 11111")
+    client.force_login(front_desk)
+    for query in ("9", "RH9", "911"):
+        html = client.get(LIST_URL, {"q": query}).content.decode()
+        assert "Ravi Kumar" not in html, query
+    assert "Ravi Kumar" in client.get(LIST_URL, {"q": "1111"}).content.decode()
 
 
 @pytest.mark.django_db
