@@ -199,6 +199,13 @@ class Diagnosis(models.Model):
             errors["onset_date"] = ValidationError(
                 "Onset date cannot be in the future.", code="onset_in_future"
             )
+        born = self._patients_birth_date()
+        if self.onset_date and born and self.onset_date < born:
+            errors["onset_date"] = ValidationError(
+                "Onset date cannot be before the patient was born (%(born)s).",
+                code="onset_before_birth",
+                params={"born": born.strftime("%d %b %Y")},
+            )
         if self.is_primary and self.patient_id:
             other_primary = Diagnosis.objects.filter(patient_id=self.patient_id, is_primary=True)
             if other_primary.exclude(pk=self.pk).exists():
@@ -212,6 +219,13 @@ class Diagnosis(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+    def _patients_birth_date(self):
+        # The patient may be unsaved yet (registered with this diagnosis in one form).
+        try:
+            return self.patient.date_of_birth
+        except Patient.DoesNotExist:
+            return None
 
     @property
     def side_label(self) -> str:

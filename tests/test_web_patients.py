@@ -647,6 +647,24 @@ def test_edit_refuses_a_bad_existing_diagnosis_and_saves_nothing(client, front_d
 
 
 @pytest.mark.django_db
+def test_register_refuses_an_onset_before_the_patient_was_born(client, front_desk, stroke):
+    client.force_login(front_desk)
+    data = {
+        **patient_data(date_of_birth="1990-05-01"),
+        **management(1),
+        **diagnosis_data(0, stroke, onset_date="1980-01-01", is_primary=True),
+    }
+    response = client.post(REGISTER_URL, data)
+    assert response.status_code == 200
+    assert error_on_field(
+        response,
+        "diagnoses-0-onset_date",
+        "Onset date cannot be before the patient was born (01 May 1990).",
+    )
+    assert not Patient.objects.filter(full_name="Meera Nair").exists()
+
+
+@pytest.mark.django_db
 def test_edit_never_deletes_a_diagnosis(client, front_desk):
     diagnosis = factories.DiagnosisFactory()
     patient = diagnosis.patient
