@@ -28,7 +28,7 @@ SMALL, LARGE = 2, 12
 PAGE_QUERIES = {
     "physician_home": 11,
     "attention_page": 7,
-    "therapist_worklist": 8,
+    "therapist_worklist": 10,
     # The plan's own queries plus the outcomes, timetable and history panels.
     "plan_page": 15,
     "patient_list": 7,

@@ -298,3 +298,22 @@ def test_the_calendar_page_asks_the_same_queries_for_more_holidays_and_leave(
     with django_assert_max_num_queries(len(few)):
         response = client.get(CALENDAR)
     assert len(response.context["calendar"].leave) == 6
+
+
+def test_the_worklist_says_when_the_clinic_is_closed_or_the_therapist_is_away(
+    client, physiotherapist, occupational_therapist, plan
+):
+    today = timezone.localdate()
+    client.force_login(physiotherapist)
+    assert "closed today" not in client.get("/").content.decode()
+    ClinicHoliday.objects.create(date=today, name="Gandhi Jayanti")
+    Leave.objects.create(
+        therapist=physiotherapist, start_date=today, end_date=today + datetime.timedelta(days=2)
+    )
+    page = client.get("/").content.decode()
+    assert "The clinic is closed today: Gandhi Jayanti." in page
+    assert "You are on leave today, until" in page
+    client.force_login(occupational_therapist)
+    page = client.get("/").content.decode()
+    assert "The clinic is closed today" in page and "You are on leave" not in page
+

@@ -87,6 +87,7 @@ def test_log_form_shows_patient_stage_focus_and_the_stages_defaults(client, plan
 def test_occupational_therapist_is_offered_the_ot_focus_areas(client, plan, occupational_therapist):
     client.force_login(occupational_therapist)
     page = client.get(log_url(plan)).content.decode()
+    assert "Log an occupational therapy session" in page
     assert "Occupational therapy focus" in page
     assert 'value="dressing"' in page and 'value="safe transfers"' in page
     assert 'value="walking"' not in page

@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from scheduling import access, selectors
 from scheduling.forms import PreferenceForm
-from scheduling.models import Appointment, PatientPreference, TimetableReview
+from scheduling.models import (
+    Appointment,
+    ClinicHoliday,
+    Leave,
+    PatientPreference,
+    TimetableReview,
+)
 
 register = template.Library()
 
@@ -55,6 +61,10 @@ def therapist_today(context):
     )
     return {
         "appointments": appointments,
+        "closed": ClinicHoliday.objects.filter(date=today).first(),
+        "on_leave": Leave.objects.filter(
+            therapist=user, start_date__lte=today, end_date__gte=today
+        ).first(),
         "user": user,
         "today": today,
         "request": context["request"],
