@@ -105,6 +105,7 @@ MIDDLEWARE = [
     # Every page needs a signed-in user unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "rehab.security.IdleSessionMiddleware",
+    "rehab.middleware.MethodNotAllowedPageMiddleware",
     # Trust (issue 7): the content security policy header; the signed-in user
     # recorded with every audit history row; the sign-in lockout (kept last).
     "csp.middleware.CSPMiddleware",

@@ -316,4 +316,3 @@ def test_the_worklist_says_when_the_clinic_is_closed_or_the_therapist_is_away(
     client.force_login(occupational_therapist)
     page = client.get("/").content.decode()
     assert "The clinic is closed today" in page and "You are on leave" not in page
-
