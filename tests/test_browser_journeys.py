@@ -171,3 +171,13 @@ def test_physician_authors_a_protocol_and_starts_a_plan_with_it(page, demo_clini
     assert plan.primary_concern == "pain_movement"
     assert plan.allocated_therapist("PT").username == "pt.sharma"
     screenshot(page, "new-plan-page")
+
+
+def test_a_missing_score_is_shown_beside_its_row_of_buttons(page, demo_clinic):
+    plan = RehabPlan.objects.filter(status=RehabPlan.Status.ACTIVE).order_by("pk").first()
+    sign_in(page, "dr.rao")
+    page.goto(f"/plans/{plan.pk}/assessments/new/nprs/")
+    page.get_by_role("button", name="Save the assessment").click()
+    expect(page.get_by_text("Some items need another look")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Pain now .*: choose a score\."))).to_be_visible()
+    screenshot(page, "assessment-missing-score")
