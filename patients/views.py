@@ -41,6 +41,13 @@ PHONE_DIGITS_AT_LEAST = 4
 RECORD_NUMBER_TYPED = re.compile(r"^rh-?0*(\d+)$", re.IGNORECASE)
 
 
+def _with_phone_digits(queryset):
+    """Annotate `phone_digits`: the phone without its spaces and dashes."""
+    return queryset.annotate(
+        phone_digits=Replace(Replace("phone", Value(" "), Value("")), Value("-"), Value(""))
+    )
+
+
 def search_patients(queryset, query: str):
     """Patients whose name holds every word of the query (in any order, so a middle
     name can be left out), whose record number contains it ("RH12" finds RH-000012),
@@ -55,11 +62,21 @@ def search_patients(queryset, query: str):
         match |= Q(record_number=f"RH-{int(typed_number.group(1)):06d}")
     digits = re.sub(r"\D", "", query).lstrip("0")
     if len(digits) >= PHONE_DIGITS_AT_LEAST:
-        queryset = queryset.annotate(
-            phone_digits=Replace(Replace("phone", Value(" "), Value("")), Value("-"), Value(""))
-        )
+        queryset = _with_phone_digits(queryset)
         match |= Q(phone_digits__contains=digits)
     return queryset.filter(match)
+
+
+def possible_duplicates(details: dict) -> list[Patient]:
+    """Registered patients who may be this one: the same name (ignoring case) and the
+    same date of birth or the same phone digits."""
+    same_person = Q(date_of_birth=details["date_of_birth"])
+    digits = re.sub(r"\D", "", details.get("phone") or "")
+    queryset = Patient.objects.filter(full_name__iexact=details["full_name"].strip())
+    if digits:
+        queryset = _with_phone_digits(queryset)
+        same_person |= Q(phone_digits__endswith=digits[-10:])
+    return list(queryset.filter(same_person).order_by("record_number"))
 
 
 def _shown_plan(patient):
@@ -123,8 +140,11 @@ def _patient_form_page(request, patient, template_context):
             request.POST, instance=patient, prefix="diagnoses", initial=initial
         )
         # Validate both, so every mistake on the page shows at once.
-        form_valid = form.is_valid()
-        if formset.is_valid() and form_valid:
+        valid = form.is_valid() & formset.is_valid()
+        duplicates = []
+        if valid and registering and request.POST.get("register_anyway") != "yes":
+            duplicates = possible_duplicates(form.cleaned_data)
+        if valid and not duplicates:
             patient = _save_patient(form, formset)
             if registering:
                 messages.success(
@@ -140,10 +160,17 @@ def _patient_form_page(request, patient, template_context):
     else:
         form = PatientForm(instance=patient)
         formset = DiagnosisFormSet(instance=patient, prefix="diagnoses", initial=initial)
+        duplicates = []
     return render(
         request,
         "patients/form.html",
-        {"form": form, "formset": formset, "patient": patient, **template_context},
+        {
+            "form": form,
+            "formset": formset,
+            "patient": patient,
+            "possible_duplicates": duplicates,
+            **template_context,
+        },
     )
 
 

@@ -647,6 +647,37 @@ def test_edit_refuses_a_bad_existing_diagnosis_and_saves_nothing(client, front_d
 
 
 @pytest.mark.django_db
+def test_registering_someone_already_registered_asks_first(client, front_desk, stroke):
+    existing = factories.PatientFactory(
+        full_name="Meera Nair", date_of_birth=datetime.date(1950, 1, 1), phone="098470-55501"
+    )
+    client.force_login(front_desk)
+    data = {**patient_data(), **management(1), **diagnosis_data(0, stroke, is_primary=True)}
+    response = client.post(REGISTER_URL, data)
+    assert response.status_code == 200
+    assert response.context["possible_duplicates"] == [existing]
+    page = response.content.decode()
+    assert "Is this patient already registered?" in page and existing.record_number in page
+    assert Patient.objects.filter(full_name="Meera Nair").count() == 1
+    confirmed = client.post(REGISTER_URL, {**data, "register_anyway": "yes"})
+    assert confirmed.status_code == 302
+    assert Patient.objects.filter(full_name="Meera Nair").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_namesake_born_another_day_with_another_phone_registers_at_once(
+    client, front_desk, stroke
+):
+    factories.PatientFactory(
+        full_name="Meera Nair", date_of_birth=datetime.date(1950, 1, 1), phone="+91 90000 11111"
+    )
+    client.force_login(front_desk)
+    data = {**patient_data(), **management(1), **diagnosis_data(0, stroke, is_primary=True)}
+    assert client.post(REGISTER_URL, data).status_code == 302
+    assert Patient.objects.filter(full_name="Meera Nair").count() == 2
+
+
+@pytest.mark.django_db
 def test_register_refuses_an_onset_before_the_patient_was_born(client, front_desk, stroke):
     client.force_login(front_desk)
     data = {
