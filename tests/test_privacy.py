@@ -84,6 +84,8 @@ def test_errors_on_the_demo_clinic_keep_patients_out_of_logs_and_error_pages(
         "phone": patient.phone,
         "diagnoses-TOTAL_FORMS": "0",
         "diagnoses-INITIAL_FORMS": "0",
+        # Past the question whether this is the same patient, to the database's refusal.
+        "register_anyway": "yes",
     }
     response = browser.post(reverse("patients:register"), data)
     assert response.status_code == 500
