@@ -68,17 +68,23 @@ def test_therapist_not_allocated_cannot_log(plan, therapist_not_on_plan):
     assert "is not allocated to this plan for physiotherapy" in excinfo.value.messages[0]
 
 
-@pytest.mark.django_db
-def test_a_session_belongs_to_whoever_was_allocated_to_the_stage_of_its_date(
-    plan, physician, physiotherapist, therapist_not_on_plan
-):
-    # Stage 2 began three days ago and went to another physiotherapist.
+@pytest.fixture
+def new_physiotherapist_in_stage_2(plan, physician, therapist_not_on_plan):
+    """Stage 2 began three days ago and went to another physiotherapist."""
     services.advance_stage(
         plan=plan, by=physician, effective_date=TODAY() - datetime.timedelta(days=3)
     )
     services.allocate_therapist(
         plan=plan, discipline="PT", therapist=therapist_not_on_plan, by=physician
     )
+    return therapist_not_on_plan
+
+
+@pytest.mark.django_db
+def test_a_session_belongs_to_whoever_was_allocated_to_the_stage_of_its_date(
+    plan, physiotherapist, new_physiotherapist_in_stage_2
+):
+    therapist_not_on_plan = new_physiotherapist_in_stage_2
     before = TODAY() - datetime.timedelta(days=5)
     late_entry = log(plan, physiotherapist, date=before)  # stage 1 was theirs
     assert late_entry.plan_stage.order == 1
@@ -96,14 +102,8 @@ def test_a_session_belongs_to_whoever_was_allocated_to_the_stage_of_its_date(
 
 @pytest.mark.django_db
 def test_moving_a_session_into_another_therapists_stage_is_refused(
-    plan, physician, physiotherapist, therapist_not_on_plan
+    plan, physician, physiotherapist, new_physiotherapist_in_stage_2
 ):
-    services.advance_stage(
-        plan=plan, by=physician, effective_date=TODAY() - datetime.timedelta(days=3)
-    )
-    services.allocate_therapist(
-        plan=plan, discipline="PT", therapist=therapist_not_on_plan, by=physician
-    )
     before = TODAY() - datetime.timedelta(days=5)
     session = log(plan, physiotherapist, date=before)
     with pytest.raises(ValidationError) as excinfo:
