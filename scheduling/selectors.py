@@ -251,6 +251,12 @@ def therapist_week(therapist: User, monday: datetime.date) -> list[Day]:
     leave = list(
         Leave.objects.filter(therapist=therapist, start_date__lte=sunday, end_date__gte=monday)
     )
+    mark_days_off(days, hours, leave)
+    return days
+
+
+def mark_days_off(days: list[Day], hours: dict[int, tuple], leave: list[Leave]) -> None:
+    """Each day of one therapist's week: on leave, a day off, or their hours."""
     for day in days:
         on_leave = next((r for r in leave if r.start_date <= day.date <= r.end_date), None)
         if on_leave:
@@ -263,7 +269,6 @@ def therapist_week(therapist: User, monday: datetime.date) -> list[Day]:
         else:
             start, end = hours[day.date.weekday()]
             day.off_reason = f"{start:%H:%M}–{end:%H:%M}"
-    return days
 
 
 def patient_week(patient, monday: datetime.date) -> list[Day]:
@@ -281,7 +286,8 @@ class ClinicColumn:
 
 
 def clinic_week(monday: datetime.date, discipline: str) -> list[ClinicColumn]:
-    """Every active therapist of a discipline with their week (three queries in all)."""
+    """Every active therapist of a discipline with their week, their leave and days
+    off (five queries in all)."""
     from rehab.models import ROLE_OF_DISCIPLINE
 
     therapists = list(
@@ -299,6 +305,12 @@ def clinic_week(monday: datetime.date, discipline: str) -> list[ClinicColumn]:
     ):
         by_therapist[appointment.therapist_id].append(appointment)
     holidays = holidays_between(monday, sunday)
+    hours = working_hours_of([therapist.pk for therapist in therapists])
+    leave = defaultdict(list)
+    for days_away in Leave.objects.filter(
+        therapist__in=therapists, start_date__lte=sunday, end_date__gte=monday
+    ):
+        leave[days_away.therapist_id].append(days_away)
     columns = []
     for therapist in therapists:
         days = {
@@ -310,6 +322,7 @@ def clinic_week(monday: datetime.date, discipline: str) -> list[ClinicColumn]:
         }
         for appointment in by_therapist[therapist.pk]:
             days[appointment.local_start.date()].appointments.append(appointment)
+        mark_days_off(list(days.values()), hours[therapist.pk], leave[therapist.pk])
         columns.append(ClinicColumn(therapist=therapist, days=list(days.values())))
     return columns
 

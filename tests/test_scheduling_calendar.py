@@ -316,3 +316,26 @@ def test_the_worklist_says_when_the_clinic_is_closed_or_the_therapist_is_away(
     client.force_login(occupational_therapist)
     page = client.get("/").content.decode()
     assert "The clinic is closed today" in page and "You are on leave" not in page
+
+
+def test_the_clinic_week_shows_each_therapists_leave_and_days_off(
+    client, front_desk, physiotherapist, occupational_therapist
+):
+    monday = next_monday()
+    Leave.objects.create(
+        therapist=physiotherapist, start_date=monday, end_date=monday, reason="Conference"
+    )
+    WorkingHours.objects.create(
+        therapist=occupational_therapist, weekday=0, start=datetime.time(9), end=datetime.time(13)
+    )
+    client.force_login(front_desk)
+    week = {"week": monday.isoformat()}
+    pt = client.get(reverse("scheduling:clinic_week"), {**week, "discipline": "PT"})
+    ot = client.get(reverse("scheduling:clinic_week"), {**week, "discipline": "OT"})
+    pt_days = {c.therapist: c.days for c in pt.context["columns"]}[physiotherapist]
+    ot_days = {c.therapist: c.days for c in ot.context["columns"]}[occupational_therapist]
+    assert (pt_days[0].off, pt_days[0].off_reason) == (True, "On leave: Conference")
+    assert pt_days[1].off is False
+    assert [day.off for day in ot_days] == [False] + [True] * 6  # Mondays only
+    assert "On leave: Conference" in pt.content.decode()
+    assert "Day off" in ot.content.decode()
