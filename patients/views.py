@@ -139,8 +139,10 @@ def _patient_form_page(request, patient, template_context):
         formset = DiagnosisFormSet(
             request.POST, instance=patient, prefix="diagnoses", initial=initial
         )
-        # Validate both, so every mistake on the page shows at once.
-        valid = form.is_valid() & formset.is_valid()
+        # Validate both, so every mistake on the page shows at once; the patient first,
+        # as the diagnoses compare their onset with its date of birth.
+        form_valid = form.is_valid()
+        valid = formset.is_valid() and form_valid
         duplicates = []
         if valid and registering and request.POST.get("register_anyway") != "yes":
             duplicates = possible_duplicates(form.cleaned_data)

@@ -81,8 +81,10 @@ class User(AbstractUser):
         return "Administrator" if self.is_superuser else "Staff"
 
 
-def staff_with_role(role: str):
-    """Active users in a role, for choosing a physician or a therapist."""
-    return User.objects.filter(is_active=True, groups__name=role).order_by(
-        "first_name", "last_name"
+def staff_with_role(*roles: str):
+    """Active users in any of these roles, by name, for choosing a physician or a therapist."""
+    return (
+        User.objects.filter(is_active=True, groups__name__in=roles)
+        .distinct()
+        .order_by("first_name", "last_name", "pk")
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from plans import selectors as plan_selectors
 from plans.models import PlanStage, RehabPlan
-from rehab.models import ROLE_OF_DISCIPLINE, Discipline, User
+from rehab.models import ROLE_OF_DISCIPLINE, Discipline, User, staff_with_role
 from scheduling import proposer
 from scheduling.models import (
     DEFAULT_DAY_END,
@@ -439,12 +439,8 @@ def week_counts(plan_ids, monday):
 
 
 def therapists_queryset():
-    """Active physiotherapists and occupational therapists, by name."""
-    return (
-        User.objects.filter(is_active=True, groups__name__in=ROLE_OF_DISCIPLINE.values())
-        .distinct()
-        .order_by("first_name", "last_name", "pk")
-    )
+    """Active physiotherapists and occupational therapists, by name, with their roles."""
+    return staff_with_role(*ROLE_OF_DISCIPLINE.values()).prefetch_related("groups")
 
 
 @dataclass
@@ -508,7 +504,7 @@ def clinic_calendar(today: datetime.date, now: datetime.datetime) -> ClinicCalen
     working week (six queries)."""
     holidays = list(ClinicHoliday.objects.filter(date__gte=today))
     leave = list(Leave.objects.filter(end_date__gte=today).select_related("therapist"))
-    therapists = list(therapists_queryset().prefetch_related("groups"))
+    therapists = list(therapists_queryset())
     ids = [therapist.pk for therapist in therapists]
     recorded = set(
         WorkingHours.objects.filter(therapist_id__in=ids).values_list("therapist_id", flat=True)

@@ -368,8 +368,7 @@ def _marking_an_appointment():
 # What a logged session says happened to the appointment it was booked as.
 STATUS_OF_SESSION = {
     TherapySession.Attendance.ATTENDED: Appointment.Status.ATTENDED,
-    TherapySession.Attendance.PATIENT_ABSENT: Appointment.Status.PATIENT_ABSENT,
-    TherapySession.Attendance.CANCELLED_BY_CLINIC: Appointment.Status.CANCELLED_BY_CLINIC,
+    **{attendance: status for status, attendance in SESSION_ATTENDANCE.items()},
 }
 
 

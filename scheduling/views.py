@@ -500,7 +500,7 @@ def _calendar_page(request, *, holiday_form=None, leave_form=None, status=200):
     access.require(access.can_keep_calendar(request.user))
     today = timezone.localdate()
     calendar = selectors.clinic_calendar(today, timezone.now())
-    therapists = selectors.therapists_queryset().prefetch_related("groups")
+    therapists = selectors.therapists_queryset()
     weekdays = Weekday.choices
     return render(
         request,
@@ -555,9 +555,7 @@ def holiday_add(request):
 @require_POST
 def leave_add(request):
     access.require(access.can_keep_calendar(request.user))
-    form = LeaveForm(
-        request.POST, therapists=selectors.therapists_queryset().prefetch_related("groups")
-    )
+    form = LeaveForm(request.POST, therapists=selectors.therapists_queryset())
     if form.is_valid():
         try:
             leave = services.add_leave(**form.cleaned_data, by=request.user)

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from outcomes import access, measures, selectors
-from outcomes.models import StageExitCriterion, StageProgressionRule
+from outcomes.models import StageProgressionRule
 from plans import access as plan_access
 from rehab.templatetags.charts import GRID_COLOUR, OT_COLOUR, PT_COLOUR, _svg, format_html
 
@@ -121,9 +121,7 @@ def family_progress(plan):
 @register.inclusion_tag("outcomes/partials/protocol_exit_rules.html", takes_context=True)
 def protocol_exit_rules(context, protocol):
     stages = list(protocol.stages.all())
-    criteria = {}
-    for criterion in StageExitCriterion.objects.filter(protocol_stage__protocol=protocol):
-        criteria.setdefault(criterion.protocol_stage_id, []).append(criterion)
+    criteria = selectors.exit_criteria([stage.pk for stage in stages])
     minimum = dict(
         StageProgressionRule.objects.filter(protocol_stage__protocol=protocol).values_list(
             "protocol_stage_id", "minimum_weeks"
