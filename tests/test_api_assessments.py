@@ -7,7 +7,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from outcomes import measures
@@ -15,6 +14,7 @@ from outcomes import services as outcome_services
 from outcomes.models import Assessment
 from plans import services
 from tests import factories
+from tests.api_clients import api_as, with_token
 
 ASSESSMENTS = "/api/v1/assessments/"
 GOALS = "/api/v1/goals/"
@@ -31,19 +31,6 @@ BARTHEL = {
     "mobility": 10,
     "stairs": 0,
 }
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def with_token(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def assessment_data(plan, **changes) -> dict:

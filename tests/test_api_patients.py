@@ -10,15 +10,10 @@ from rest_framework.test import APIClient
 
 from patients.models import Diagnosis, Patient
 from tests import factories
+from tests.api_clients import api_as
 
 PATIENTS = "/api/v1/patients/"
 CONDITIONS = "/api/v1/conditions/"
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 def registration(condition, **changes) -> dict:

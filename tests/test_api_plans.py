@@ -7,20 +7,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from plans import services
 from plans.models import PlanStage, RehabPlan, StageMixChange, StageTransition
 from tests import factories
+from tests.api_clients import api_as
 
 PLANS = "/api/v1/plans/"
 TODAY = timezone.localdate
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 def error_fields(response) -> dict:

@@ -1,18 +1,12 @@
 """REST API: protocols with their stages, written as drafts by physicians."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from plans.models import Protocol
 from tests import factories
+from tests.api_clients import api_as
 
 PROTOCOLS = "/api/v1/protocols/"
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
 
 
 def stage(name="Early mobilisation", pt=6, ot=2, **changes) -> dict:

@@ -7,28 +7,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from plans import services
 from plans.models import TherapySession
 from tests import factories
+from tests.api_clients import api_as, with_token
 
 SESSIONS = "/api/v1/sessions/"
 TODAY = timezone.localdate
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
-
-
-def with_token(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def session_data(plan, **changes) -> dict:

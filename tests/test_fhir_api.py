@@ -10,23 +10,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from interop import fhir_views
 from outcomes import services as outcome_services
 from plans import services
 from tests import factories
+from tests.api_clients import with_token as fhir_as
 
 FHIR_JSON = "application/fhir+json"
 TODAY = timezone.localdate
-
-
-def fhir_as(user) -> APIClient:
-    client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    return client
 
 
 def validated(response, status=200) -> dict:
