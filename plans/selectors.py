@@ -11,10 +11,10 @@ from django.db.models import (
     Case,
     Count,
     DateField,
-    DurationField,
     ExpressionWrapper,
     F,
     FilteredRelation,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -321,18 +321,37 @@ def clinic_demand(week: datetime.date) -> dict[str, DisciplineDemand]:
 # --- Plans that need a physician ------------------------------------------
 
 
+class DaysBetween(Func):
+    """Whole days from the first date to the second, as an integer, on PostgreSQL
+    (date minus date) and SQLite (Julian day numbers). Cheaper to build, compile and
+    plan than date arithmetic through durations."""
+
+    arity = 2
+    output_field = IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def __init__(self, first, second):
+        # PostgreSQL subtracts the earlier date from the later: second − first.
+        super().__init__(second, first)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
 def past_typical_length(today: datetime.date, stage: str = ""):
     """SQL condition: a stage has run past its typical weeks on `today` (as
     `PlanStage.is_past_typical_duration`); `stage` is the path to it ("" for a
     PlanStage query itself, "current__" under `with_attention`)."""
     return GreaterThan(
-        ExpressionWrapper(Value(today) - F(f"{stage}started_on"), output_field=DurationField()),
-        ExpressionWrapper(
-            # SQLite multiplies a duration only by a plain integer column type.
-            ExpressionWrapper(F(f"{stage}typical_weeks"), output_field=IntegerField())
-            * Value(datetime.timedelta(weeks=1)),
-            output_field=DurationField(),
-        ),
+        DaysBetween(F(f"{stage}started_on"), Value(today, output_field=DateField())),
+        F(f"{stage}typical_weeks") * 7,
     )
 
 
@@ -356,13 +375,9 @@ def with_attention(queryset, today: datetime.date, days: int = 14):
         attendance=TherapySession.Attendance.ATTENDED,
     )
     # Days the plan ran in the window: all of them, or since it started (none if later).
-    days_running = Case(
-        When(start_date__lte=since, then=Value(days)),
-        *(
-            When(start_date=since + datetime.timedelta(days=n), then=Value(days - n))
-            for n in range(1, days)
-        ),
-        default=Value(0),
+    days_running = Greatest(
+        Least(DaysBetween(F("start_date"), Value(today, output_field=DateField())) + 1, days),
+        0,
     )
     weekly = ExpressionWrapper(
         F("current__pt_sessions_per_week") + F("current__ot_sessions_per_week"),
