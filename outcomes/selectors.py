@@ -217,21 +217,20 @@ def progression(plan: RehabPlan, today: datetime.date) -> Progression | None:
     return progressions([plan], today).get(plan.pk)
 
 
-def current_stages_to_review(today: datetime.date, measured_stage_ids):
+def current_stages_to_review(today: datetime.date, measured_stage_ids, lead_physician=None):
     """The current stage of each active plan that may be ready or overdue: its
     protocol stage is one of `measured_stage_ids` (it has measured exit criteria),
-    or it has run past its typical weeks. With plan and patient, one query; other
-    plans are never read."""
-    return (
-        PlanStage.objects.filter(
-            status=PlanStage.Status.CURRENT, plan__status=RehabPlan.Status.ACTIVE
-        )
-        .filter(
-            Q(protocol_stage_id__in=list(measured_stage_ids))
-            | Q(plan_selectors.past_typical_length(today))
-        )
-        .select_related("plan__patient", "plan__lead_physician")
+    or it has run past its typical weeks; with `lead_physician`, only their plans.
+    With plan and patient, one query; other plans are never read."""
+    stages = PlanStage.objects.filter(
+        status=PlanStage.Status.CURRENT, plan__status=RehabPlan.Status.ACTIVE
     )
+    if lead_physician is not None:
+        stages = stages.filter(plan__lead_physician=lead_physician)
+    return stages.filter(
+        Q(protocol_stage_id__in=list(measured_stage_ids))
+        | Q(plan_selectors.past_typical_length(today))
+    ).select_related("plan__patient", "plan__lead_physician")
 
 
 @dataclass
@@ -240,13 +239,16 @@ class ProgressionBoard:
     overdue: list[Progression]
 
 
-def progression_board(user, today: datetime.date) -> ProgressionBoard:
+def progression_board(user, today: datetime.date, *, only_mine: bool = False) -> ProgressionBoard:
     """Active plans ready to move on, and those past their typical time without
-    being ready: the physician's own first, then by patient name."""
+    being ready: the physician's own first, then by patient name; with
+    `only_mine`, the plans this physician leads and no other."""
     # The criteria first: the plans to read depend on them, and the board asks the
     # same queries whether or not any plan is due a look.
     criteria = exit_criteria()
-    stages = current_stages_to_review(today, criteria.keys())
+    stages = current_stages_to_review(
+        today, criteria.keys(), lead_physician=user if only_mine else None
+    )
     found = _progressions([(stage.plan, stage) for stage in stages], today, criteria).values()
 
     def order(item: Progression):

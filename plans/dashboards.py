@@ -131,7 +131,9 @@ def therapist_home(request):
 # The home lists the first of the clinic's plans that need a physician (the
 # physician's own first); the attention page lists them all, a page at a time.
 ATTENTION_ON_HOME = 10
-ATTENTION_PER_PAGE = 50
+ATTENTION_PER_PAGE = 25
+# A physician may lead hundreds of plans across a network: the home shows them a page at a time.
+MY_PLANS_PER_PAGE = 25
 
 
 @dataclass
@@ -231,30 +233,30 @@ def published_protocols() -> list[ProtocolRow]:
 
 
 def physician_home(request):
+    """The physician's own plans: those that need them first, then all they lead a
+    page at a time, and the protocol library. The clinic's plans that need a
+    physician are on the attention page, the clinic's weekly demand on the clinic week."""
     user = request.user
     today = timezone.localdate()
-    plans = active_plans_with_attention(user, today)
+    mine = active_plans_with_attention(user, today).filter(lead_physician=user)
     # The first few, each carrying how many there are in all (a window count:
     # the same query, not a second one).
     first_needing_attention = list(
-        selectors.needing_attention(plans).annotate(in_all=Window(Count("pk")))[:ATTENTION_ON_HOME]
+        selectors.needing_attention(mine).annotate(in_all=Window(Count("pk")))[:ATTENTION_ON_HOME]
     )
-    demand = [
-        {"figures": figures, "hours": round(figures.minutes / 60, 1)}
-        for figures in selectors.clinic_demand(today).values()
-    ]
+    my_plans = Paginator(mine, MY_PLANS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "home/physician.html",
         {
             "today": today,
-            "my_rows": physician_rows(plans.filter(lead_physician=user), user, today),
+            "my_plans": my_plans,
+            "my_rows": physician_rows(my_plans, user, today),
             "need_attention": physician_rows(first_needing_attention, user, today),
             "need_attention_count": (
                 first_needing_attention[0].in_all if first_needing_attention else 0
             ),
             "shown_on_home": ATTENTION_ON_HOME,
-            "demand": demand,
             "protocols": published_protocols(),
         },
     )

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from patients.models import Patient
 from plans.models import RehabPlan
-from plans.selectors import plan_with_stages
+from plans.selectors import clinic_demand, plan_with_stages
 from plans.session_views import safe_next
 from rehab.forms import add_service_errors
 from rehab.models import Discipline, User
@@ -404,10 +404,15 @@ def clinic_week(request):
         discipline = Discipline.PT
     monday = selectors.monday_of(request.GET.get("week"), timezone.localdate())
     columns = selectors.clinic_week(monday, discipline)
+    demand = [
+        {"figures": figures, "hours": round(figures.minutes / 60, 1)}
+        for figures in clinic_demand(monday).values()
+    ]
     return render(
         request,
         "scheduling/clinic_week.html",
         {
+            "demand": demand,
             "discipline": discipline,
             "discipline_label": Discipline(discipline).label,
             "disciplines": Discipline.choices,

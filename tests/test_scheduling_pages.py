@@ -75,6 +75,36 @@ def test_clinic_view_is_for_physicians_and_front_desk(
     assert response.status_code == 200 and "Occupational therapy" in response.content.decode()
 
 
+def test_clinic_week_shows_the_clinics_demand_against_its_therapists(
+    client, physician, protocol, physiotherapist, therapist_not_on_plan
+):
+    # Two plans in stage 1 (6 PT / 2 OT a week, 45 minutes); one still needs an OT.
+    factories.start_plan(
+        protocol=protocol, lead_physician=physician, physiotherapist=physiotherapist
+    )
+    factories.start_plan(
+        protocol=protocol,
+        lead_physician=physician,
+        physiotherapist=physiotherapist,
+        occupational_therapist=factories.occupational_therapist(),
+    )
+    response = page(client, physician, reverse("scheduling:clinic_week"))
+    assert response.status_code == 200
+    demand = {item["figures"].discipline: item for item in response.context["demand"]}
+    assert demand["PT"]["figures"].sessions == 12 and demand["PT"]["hours"] == 9.0
+    assert demand["PT"]["figures"].therapists == 2
+    assert demand["OT"]["figures"].sessions == 4 and demand["OT"]["hours"] == 3.0
+    assert demand["OT"]["figures"].unallocated_plans == 1
+    text = response.content.decode()
+    table = text[text.index("The clinic's therapy this week") :]
+    pt_row = table[table.index("Physiotherapy") :]
+    pt_row = pt_row[: pt_row.index("</tr>")]
+    assert "<td>12</td>" in pt_row and "<td>9.0</td>" in pt_row and "<td>6.0</td>" in pt_row
+    ot_row = table[table.index("Occupational therapy") :]
+    ot_row = ot_row[: ot_row.index("</tr>")]
+    assert "<td>4</td>" in ot_row and "<td>3.0</td>" in ot_row and "<td>1</td>" in ot_row
+
+
 def test_patient_week_follows_who_may_see_the_patient(
     client, plan, therapist_not_on_plan, occupational_therapist
 ):

@@ -234,38 +234,39 @@ def clinic(protocol, physician, other_physician, physiotherapist, occupational_t
 
 
 @pytest.mark.django_db
-def test_physician_sees_plans_that_need_them_with_reasons(client, physician, clinic):
+def test_physician_sees_their_plans_that_need_them_with_reasons(client, physician, clinic):
     client.force_login(physician)
     response = client.get(HOME)
     page = response.content.decode()
     assert response.status_code == 200
-    attention = section(page, "Plans that need you", "My active plans")
+    attention = section(page, "Plans that need you", "Ready to move on")
     assert "Omar Overdue" in attention
     assert "Overdue: week 5 of a typical 2" in attention
     assert "Lata Lowdose" in attention
     assert "Delivered 4 of 16 sessions in two weeks" in attention
     assert "Hari Healthy" not in attention
+    # A colleague's plan is theirs to look at: the clinic's list is one link away.
+    assert "Chitra Colleague" not in attention
+    assert f'href="{ATTENTION}"' in attention
     rows = response.context["need_attention"]
-    assert {row.plan for row in rows} == {clinic["overdue"], clinic["low"], clinic["colleagues"]}
-    assert rows[-1].plan == clinic["colleagues"]  # mine first
+    assert [row.plan for row in rows] == [clinic["low"], clinic["overdue"]]  # by patient name
 
 
 @pytest.mark.django_db
-def test_colleagues_plan_that_needs_attention_is_labelled_with_its_lead(
+def test_colleagues_plan_that_needs_attention_is_on_the_clinics_list_with_its_lead(
     client, physician, other_physician, clinic
 ):
     client.force_login(physician)
-    page = client.get(HOME).content.decode()
-    attention = section(page, "Plans that need you", "My active plans")
-    row = section(attention, "Chitra Colleague", "</tr>")
+    page = client.get(ATTENTION).content.decode()
+    row = section(page, "Chitra Colleague", "</tr>")
     assert other_physician.display_name in row
     assert "Overdue: week 5 of a typical 2" in row
-    mine = section(attention, "Omar Overdue", "</tr>")
+    mine = section(page, "Omar Overdue", "</tr>")
     assert "You" in mine
 
 
 @pytest.mark.django_db
-def test_home_shows_the_first_plans_that_need_a_physician_and_links_to_them_all(
+def test_home_shows_the_first_of_my_plans_that_need_me_and_links_to_the_clinics(
     client, physician, clinic, monkeypatch
 ):
     monkeypatch.setattr(dashboards, "ATTENTION_ON_HOME", 1)
@@ -273,17 +274,17 @@ def test_home_shows_the_first_plans_that_need_a_physician_and_links_to_them_all(
     response = client.get(HOME)
     page = response.content.decode()
     attention = section(page, "Plans that need you", "Ready to move on")
-    # Mine first, then by patient name: Lata Lowdose before Omar Overdue.
+    # By patient name: Lata Lowdose before Omar Overdue.
     assert [row.plan for row in response.context["need_attention"]] == [clinic["low"]]
-    assert response.context["need_attention_count"] == 3
+    assert response.context["need_attention_count"] == 2
     assert "Omar Overdue" not in attention and "Chitra Colleague" not in attention
-    assert "The first 1 of 3, yours first" in attention
+    assert "The first 1 of your 2." in attention
     assert f'href="{ATTENTION}"' in attention
-    # The board of plans past their typical time is cut the same way.
+    # The board of plans past their typical time is cut the same way, and is mine only.
     overdue = section(page, "Past the typical time", "My active plans")
     assert "Omar Overdue" in overdue and "Chitra Colleague" not in overdue
-    assert "The first 1 of 2, yours first" in overdue
-    assert f'href="{ATTENTION}#overdue-heading"' in overdue
+    assert "Lead physician" not in overdue
+    assert "The whole clinic's plans ready to move on or past their time" in overdue
 
 
 @pytest.mark.django_db
@@ -350,7 +351,7 @@ def test_physician_sees_their_active_plans_with_stage_weeks_and_delivery(client,
     client.force_login(physician)
     response = client.get(HOME)
     page = response.content.decode()
-    mine = section(page, "My active plans", "The clinic's therapy this week")
+    mine = section(page, "My active plans", "Protocol library")
     assert "Hari Healthy" in mine and "Omar Overdue" in mine
     assert "Chitra Colleague" not in mine  # another physician leads it
     assert "Lata Lowdose" not in mine  # on hold
@@ -366,32 +367,35 @@ def test_physician_sees_their_active_plans_with_stage_weeks_and_delivery(client,
 
 
 @pytest.mark.django_db
-def test_physician_sees_the_clinics_demand_this_week(
-    client, physician, protocol, physiotherapist, therapist_not_on_plan
-):
-    # Two plans in stage 1 (6 PT / 2 OT a week, 45 minutes); one still needs an OT.
-    factories.start_plan(
-        protocol=protocol, lead_physician=physician, physiotherapist=physiotherapist
-    )
-    factories.start_plan(
-        protocol=protocol,
-        lead_physician=physician,
-        physiotherapist=physiotherapist,
-        occupational_therapist=factories.occupational_therapist(),
-    )
+def test_physician_home_links_to_the_clinics_therapy_this_week(client, physician):
     client.force_login(physician)
-    response = client.get(HOME)
-    page = response.content.decode()
-    demand = {item["figures"].discipline: item for item in response.context["demand"]}
-    assert demand["PT"]["figures"].sessions == 12 and demand["PT"]["hours"] == 9.0
-    assert demand["PT"]["figures"].therapists == 2
-    assert demand["OT"]["figures"].sessions == 4 and demand["OT"]["hours"] == 3.0
-    assert demand["OT"]["figures"].unallocated_plans == 1
-    table = section(page, "The clinic's therapy this week", "Protocol library")
-    pt_row = section(table, "Physiotherapy", "</tr>")
-    assert "<td>12</td>" in pt_row and "<td>9.0</td>" in pt_row and "<td>6.0</td>" in pt_row
-    ot_row = section(table, "Occupational therapy", "</tr>")
-    assert "<td>4</td>" in ot_row and "<td>3.0</td>" in ot_row and "<td>1</td>" in ot_row
+    page = client.get(HOME).content.decode()
+    link = section(page, "The clinic's therapy this week", "</p>")
+    assert reverse("scheduling:clinic_week") in page[page.index("The clinic's therapy") - 80 :]
+    assert "on the clinic week" in link
+
+
+@pytest.mark.django_db
+def test_physician_sees_my_active_plans_a_page_at_a_time(
+    client, physician, protocol, physiotherapist, monkeypatch
+):
+    monkeypatch.setattr(dashboards, "MY_PLANS_PER_PAGE", 2)
+    for name in ("Asha A", "Bela B", "Chen C"):
+        factories.start_plan(
+            protocol=protocol,
+            lead_physician=physician,
+            physiotherapist=physiotherapist,
+            patient=factories.PatientFactory(full_name=name),
+        )
+    client.force_login(physician)
+    first = client.get(HOME)
+    second = client.get(HOME + "?page=2")
+    assert first.status_code == second.status_code == 200
+    names = [row.plan.patient.full_name for row in first.context["my_rows"]]
+    assert names == ["Asha A", "Bela B"]
+    assert [row.plan.patient.full_name for row in second.context["my_rows"]] == ["Chen C"]
+    mine = section(first.content.decode(), "My active plans", "Protocol library")
+    assert "You lead 3 active plans, 1–2 shown" in mine and "Page 1 of 2" in mine
 
 
 @pytest.mark.django_db
@@ -414,7 +418,7 @@ def test_physician_sees_the_published_protocols_with_their_mix_in_words(
 def test_physician_home_with_nothing_to_do_says_so(client, physician):
     client.force_login(physician)
     page = client.get(HOME).content.decode()
-    assert "No active plan needs a physician's look today." in page
+    assert "None of your active plans needs a look today." in page
     assert "You lead no active plan at the moment." in page
     assert "No protocol is published yet." in page
 
@@ -449,6 +453,7 @@ def test_physician_home_query_count_does_not_grow_with_plans(
     with django_assert_max_num_queries(with_two):
         response = client.get(HOME)
     assert len(response.context["my_rows"]) == 4
+    assert response.context["need_attention_count"] == 4
     assert len(response.context["protocols"]) == 3
     assert with_two <= 15
 

@@ -64,17 +64,19 @@ def outcomes_plan_panel(context, plan):
 
 
 @register.inclusion_tag("outcomes/partials/progression_panel.html", takes_context=True)
-def progression_panel(context, limit: int | None = None):
+def progression_panel(context, limit: int | None = None, only_mine: bool = False):
     """The board of plans ready to move on or overdue; with `limit`, the first of
-    each list (the physician's own first) and a link to the whole board."""
+    each list and a link to the whole board; with `only_mine`, the plans the
+    signed-in physician leads (their home) rather than the clinic's."""
     user = context["request"].user
     today = timezone.localdate()
-    board = selectors.progression_board(user, today)
+    board = selectors.progression_board(user, today, only_mine=only_mine)
     return {
         "ready": board.ready[:limit],
         "ready_count": len(board.ready),
         "overdue": board.overdue[:limit],
         "overdue_count": len(board.overdue),
+        "only_mine": only_mine,
         "user": user,
         "today": today,
     }
