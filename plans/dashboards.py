@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 from functools import cached_property
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Value, When, Window
 from django.shortcuts import render
 from django.utils import timezone
@@ -187,6 +187,23 @@ def active_plans_with_attention(user, today: datetime.date):
     )
 
 
+def page_counted_by_window(queryset, number, per_page: int) -> Page:
+    """A page of `queryset` whose total rides on its rows (a window count): paging
+    costs one query, not a COUNT and then the page, which matters when every row
+    is computed. Past the last page, Paginator's own answer (the last page)."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * per_page
+    rows = list(queryset.annotate(in_all=Window(Count("pk")))[start : start + per_page])
+    if not rows and number > 1:
+        return paginator.get_page(number)
+    paginator.count = rows[0].in_all if rows else 0
+    return Page(rows, number, paginator)
+
+
 def physician_rows(plans, user, today: datetime.date) -> list[PhysicianRow]:
     return [PhysicianRow(plan, today, plan.lead_physician_id == user.pk) for plan in plans]
 
@@ -239,12 +256,8 @@ def physician_home(request):
     user = request.user
     today = timezone.localdate()
     mine = active_plans_with_attention(user, today).filter(lead_physician=user)
-    # The first few, each carrying how many there are in all (a window count:
-    # the same query, not a second one).
-    first_needing_attention = list(
-        selectors.needing_attention(mine).annotate(in_all=Window(Count("pk")))[:ATTENTION_ON_HOME]
-    )
-    my_plans = Paginator(mine, MY_PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    need_attention = page_counted_by_window(selectors.needing_attention(mine), 1, ATTENTION_ON_HOME)
+    my_plans = page_counted_by_window(mine, request.GET.get("page"), MY_PLANS_PER_PAGE)
     return render(
         request,
         "home/physician.html",
@@ -252,10 +265,8 @@ def physician_home(request):
             "today": today,
             "my_plans": my_plans,
             "my_rows": physician_rows(my_plans, user, today),
-            "need_attention": physician_rows(first_needing_attention, user, today),
-            "need_attention_count": (
-                first_needing_attention[0].in_all if first_needing_attention else 0
-            ),
+            "need_attention": physician_rows(need_attention, user, today),
+            "need_attention_count": need_attention.paginator.count,
             "shown_on_home": ATTENTION_ON_HOME,
             "protocols": published_protocols(),
         },
@@ -268,9 +279,11 @@ def plans_needing_attention(request):
     user = request.user
     access.require(access.is_physician(user))
     today = timezone.localdate()
-    page = Paginator(
-        selectors.needing_attention(active_plans_with_attention(user, today)), ATTENTION_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = page_counted_by_window(
+        selectors.needing_attention(active_plans_with_attention(user, today)),
+        request.GET.get("page"),
+        ATTENTION_PER_PAGE,
+    )
     return render(
         request,
         "plans/attention.html",

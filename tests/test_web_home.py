@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from outcomes.templatetags import outcomes_tags
 from plans import dashboards, services
 from plans.models import TherapySession
 from tests import factories
@@ -306,6 +307,23 @@ def test_attention_page_lists_every_plan_that_needs_a_physician_a_page_at_a_time
     assert "Overdue: week 5 of a typical 2" in colleague
     # The whole board of plans past their typical time is here too.
     assert "Chitra Colleague" in section(text, "Past the typical time")
+
+
+@pytest.mark.django_db
+def test_attention_pages_the_clinics_board_of_plans_past_their_time(
+    client, physician, clinic, monkeypatch
+):
+    monkeypatch.setattr(outcomes_tags, "BOARD_PER_PAGE", 1)
+    client.force_login(physician)
+    first = section(client.get(ATTENTION).content.decode(), "Past the typical time")
+    second = section(
+        client.get(ATTENTION + "?overdue_page=2").content.decode(), "Past the typical time"
+    )
+    # Mine first: Omar Overdue, then the colleague's.
+    assert "Omar Overdue" in first and "Chitra Colleague" not in first
+    assert "Chitra Colleague" in second and "Omar Overdue" not in second
+    assert "Page 1 of 2" in first
+    assert '?overdue_page=2#overdue-heading"' in first
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal
 
 from django import template
+from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -63,23 +64,29 @@ def outcomes_plan_panel(context, plan):
 # --- The physician's home ------------------------------------------------------------
 
 
+# The whole board lists each of its two lists 25 plans a page.
+BOARD_PER_PAGE = 25
+
+
 @register.inclusion_tag("outcomes/partials/progression_panel.html", takes_context=True)
 def progression_panel(context, limit: int | None = None, only_mine: bool = False):
-    """The board of plans ready to move on or overdue; with `limit`, the first of
-    each list and a link to the whole board; with `only_mine`, the plans the
-    signed-in physician leads (their home) rather than the clinic's."""
-    user = context["request"].user
+    """The board of plans ready to move on or overdue. With `limit` (the home), the
+    first of each list and a link to the whole board; without, each list a page at
+    a time (`ready_page`, `overdue_page`). With `only_mine`, the plans the signed-in
+    physician leads rather than the clinic's."""
+    request = context["request"]
+    user = request.user
     today = timezone.localdate()
     board = selectors.progression_board(user, today, only_mine=only_mine)
-    return {
-        "ready": board.ready[:limit],
-        "ready_count": len(board.ready),
-        "overdue": board.overdue[:limit],
-        "overdue_count": len(board.overdue),
-        "only_mine": only_mine,
-        "user": user,
-        "today": today,
-    }
+    lists = {}
+    for name, items in (("ready", board.ready), ("overdue", board.overdue)):
+        if limit is None:
+            page = Paginator(items, BOARD_PER_PAGE).get_page(request.GET.get(f"{name}_page"))
+            lists[name], lists[f"{name}_page"] = page.object_list, page
+        else:
+            lists[name] = items[:limit]
+        lists[f"{name}_count"] = len(items)
+    return {**lists, "only_mine": only_mine, "user": user, "today": today}
 
 
 # --- The family summary ---------------------------------------------------------------
