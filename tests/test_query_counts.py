@@ -26,8 +26,8 @@ SMALL, LARGE = 2, 12
 
 # The most queries each page may ask (sign-in session and user included).
 PAGE_QUERIES = {
-    "physician_home": 11,
-    "attention_page": 7,
+    "physician_home": 9,
+    "attention_page": 6,
     "therapist_worklist": 10,
     # The plan's own queries plus the outcomes, timetable and history panels.
     "plan_page": 15,
