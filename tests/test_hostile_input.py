@@ -124,7 +124,10 @@ def test_patient_registration_survives_odd_input(client, front_desk):
             saved = Patient.objects.order_by("-pk").first()
             assert saved.full_name == data["full_name"].strip()
         else:
-            assert shows_an_error(response), data
+            # An earlier example may have registered the same name and birth date:
+            # then the page asks whether this is that patient, which is no error.
+            asks_if_duplicate = bool(response.context["possible_duplicates"])
+            assert shows_an_error(response) or asks_if_duplicate, data
             # Nothing half-saved: no patient without their diagnosis, or the reverse.
             assert (Patient.objects.count(), Diagnosis.objects.count()) == (patients, diagnoses)
 
