@@ -126,7 +126,8 @@ class StageProgressionRule(models.Model):
     )
 
     class Meta:
-        ordering = ["protocol_stage"]
+        # By the key's id: ordering by the relation would join its table for its own ordering.
+        ordering = ["protocol_stage_id"]
 
     def __str__(self) -> str:
         return f"{self.protocol_stage}: at least {self.minimum_weeks} weeks"
@@ -147,7 +148,8 @@ class StageExitCriterion(models.Model):
     value = models.DecimalField(max_digits=7, decimal_places=2)
 
     class Meta:
-        ordering = ["protocol_stage", "pk"]
+        # By the key's id: ordering by the relation would join its table for its own ordering.
+        ordering = ["protocol_stage_id", "pk"]
         verbose_name_plural = "stage exit criteria"
         constraints = [
             models.UniqueConstraint(

@@ -302,7 +302,8 @@ class ProtocolStage(StageDose):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["protocol", "order"]
+        # By the key's id: ordering by the relation would join its table for its own ordering.
+        ordering = ["protocol_id", "order"]
         constraints = [
             models.UniqueConstraint(
                 fields=["protocol", "order"],
@@ -486,7 +487,8 @@ class PlanStage(StageDose):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["plan", "order"]
+        # By the key's id: ordering by the relation would join its table for its own ordering.
+        ordering = ["plan_id", "order"]
         constraints = [
             models.UniqueConstraint(
                 fields=["plan", "order"],
@@ -605,7 +607,8 @@ class SessionAllocation(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["plan_stage", "discipline"]
+        # By the key's id: ordering by the relation would join its table for its own ordering.
+        ordering = ["plan_stage_id", "discipline"]
         constraints = [
             models.UniqueConstraint(
                 fields=["plan_stage", "discipline"],
