@@ -2,7 +2,7 @@
 
     GET /fhir/metadata                      CapabilityStatement
     GET /fhir/<Type>/<id>                   one resource
-    GET /fhir/<Type>?patient=<id>           Bundle (searchset), 50 a page:
+    GET /fhir/<Type>?patient=<id>           Bundle (searchset), 20 a page:
                                             _count (at most 200) and _offset
 
 Answers are application/fhir+json. A client signs in as for the REST API
@@ -38,7 +38,8 @@ IGNORED_PARAMETERS = {"_format"}
 # Searches answer a page at a time: `_count` entries (at most MAX_PAGE) from
 # `_offset`, with links to the first, previous, next and last pages.
 PAGE_PARAMETERS = {"_count", "_offset"}
-DEFAULT_PAGE = 50
+# 20, as common FHIR servers answer: a client wanting more asks with _count.
+DEFAULT_PAGE = 20
 MAX_PAGE = 200
 
 
