@@ -2,6 +2,8 @@
 service's refusal ("date", "plan", "pt_sessions_per_week") names the field the
 client sent. Writes are validated here for shape and then by the service."""
 
+from functools import cached_property
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from drf_spectacular.types import OpenApiTypes
@@ -420,7 +422,13 @@ class PlanSerializer(serializers.ModelSerializer):
     def get_mix_timeline(self, plan):
         from plans.selectors import mix_timeline
 
-        return TimelineEntrySerializer(mix_timeline(plan), many=True).data
+        return self._timeline.to_representation(mix_timeline(plan))
+
+    @cached_property
+    def _timeline(self):
+        # One for every plan of a list: binding a serializer's fields per plan cost
+        # more than the plan's timeline.
+        return TimelineEntrySerializer(many=True)
 
 
 class PlanDetailSerializer(PlanSerializer):
