@@ -905,7 +905,9 @@ def grow(clinic: Clinic, target: Size, today: datetime.date | None = None) -> di
     phases["commit"] = time.perf_counter() - mark
     mark = time.perf_counter()
     with connection.cursor() as cursor:
-        # Fresh statistics, as autovacuum would have them on a clinic's server.
+        # Vacuumed and analysed, as autovacuum leaves the tables of a clinic's
+        # server: fresh statistics, and a visibility map that lets a count read
+        # an index alone instead of every row just loaded.
         for model in (
             User,
             Patient,
@@ -916,8 +918,8 @@ def grow(clinic: Clinic, target: Size, today: datetime.date | None = None) -> di
             StageTransition,
             *big,
         ):
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    phases["analyze"] = time.perf_counter() - mark
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(model._meta.db_table)}")
+    phases["vacuum_analyze"] = time.perf_counter() - mark
     seconds = time.perf_counter() - started
     clinic.plans = last
     clinic.sessions += counts["therapysession"]
