@@ -173,9 +173,9 @@ def print_report(results: dict) -> None:
     say("")
     say(
         f"{'Page':<28} {'queries 1% / 10% / 100%':>24} {'ms at 1%':>9} {'median ms':>10} "
-        f"{'× 1%':>6} {'× bare':>7}  target"
+        f"{'× 1%':>6} {'bare ms':>8} {'× bare':>7}  target"
     )
-    say("-" * 99)
+    say("-" * 108)
     for page in results["pages"]:
         if not page["present"]:
             say(f"{page['name']:<28} {'not present':>24}")
@@ -189,6 +189,8 @@ def print_report(results: dict) -> None:
         small = page["medians_ms"].get(LABELS[0])
         small = "" if small is None else f"{small:.1f}"
         growth = "" if page["growth"] is None else f"{page['growth']:.2f}"
+        beside = page.get("bare_median_ms_beside")
+        beside = "" if beside is None else f"{beside:.1f}"
         if page["ratio_to_bare"] is None:
             verdict = ""
         else:
@@ -197,7 +199,7 @@ def print_report(results: dict) -> None:
             )
         say(
             f"{page['name']:<28} {counts:>24} {small:>9} {median:>10} {growth:>6} "
-            f"{ratio:>7}  {verdict}"
+            f"{beside:>8} {ratio:>7}  {verdict}"
         )
     figures = results["clinic_figures"]
     say("")
