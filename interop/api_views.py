@@ -526,6 +526,7 @@ class AssessmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = serializers.AssessmentSerializer
     filterset_class = filters.AssessmentFilter
+    pagination_class = pagination.CursorPagination
     ordering_fields = ["date", "measure", "total", "created_at"]
     ordering = ["-date", "-created_at", "-pk"]
 

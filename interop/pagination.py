@@ -12,9 +12,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """`next` and `previous` links and no `count`: for the therapy-session log,
-    which grows by every session of every clinic, counting it for every page
-    would cost more than the page itself. Follows `?ordering=`; newest first."""
+    """`next` and `previous` links and no `count`: for the therapy-session log and
+    the assessments, which grow with every session and review of every clinic,
+    counting them for every page would cost more than the page itself. Follows
+    the view's `?ordering=`, newest first by default."""
 
     page_size = 25
     page_size_query_param = "page_size"
