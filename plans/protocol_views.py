@@ -10,12 +10,12 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Count, Prefetch
+from django.db.models import OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from plans import access, services
-from plans.models import Mix, Protocol, ProtocolStage
+from plans import access, selectors, services
+from plans.models import Mix, Protocol, ProtocolStage, RehabPlan
 from plans.protocol_forms import ProtocolForm, stage_formset, with_one_more_stage
 from rehab.forms import add_service_errors
 
@@ -80,8 +80,12 @@ def protocol_list(request):
 
 def _readable_protocol(user, pk) -> Protocol:
     access.require(access.can_view_protocols(user))
+    # A correlated count on the plans' protocol index: a Count over the join
+    # would read every plan of the protocol to group them.
+    plans = RehabPlan.objects.filter(protocol=OuterRef("pk"))
     protocol = get_object_or_404(
-        _protocols_with_stages().annotate(plan_count=Count("plans")), pk=pk
+        _protocols_with_stages().annotate(plan_count=selectors.count_of(plans, "protocol")),
+        pk=pk,
     )
     if protocol.status == Protocol.Status.DRAFT:
         access.require(access.can_author_protocols(user))
