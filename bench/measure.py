@@ -28,9 +28,9 @@ from django.utils import timezone
 
 from bench import seed
 from patients.models import Patient
-from plans import selectors
+from plans import dashboards, selectors
 from plans.models import RehabPlan, SessionAllocation, TherapySession
-from rehab.models import Discipline
+from rehab.models import Discipline, User
 
 MAX_QUERIES = 15
 MAX_RATIO = 3.0
@@ -305,7 +305,7 @@ def explain(sql: str) -> dict:
 
 
 def hot_queries(clinic: seed.Clinic) -> dict[str, dict]:
-    """The three lookups the indexes are for, explained at full size."""
+    """The lookups the indexes are for, explained at full size."""
     plan = RehabPlan.objects.get(pk=1)
     therapist_id = (
         TherapySession.objects.filter(plan=plan).values_list("therapist_id", flat=True).first()
@@ -321,6 +321,9 @@ def hot_queries(clinic: seed.Clinic) -> dict[str, dict]:
         )
         .values("plan_id")
         .annotate(n=Count("pk")),
+        "Sessions one therapist logged today (worklist)": (
+            dashboards.sessions_logged_today(User(pk=therapist_id), today)
+        ),
         "Sessions of one plan by date (plan page, adherence)": TherapySession.objects.filter(
             plan=plan
         ).order_by("-date", "-start_time", "-pk")[:20],
