@@ -14,7 +14,7 @@ from outcomes import services as outcome_services
 from outcomes.models import Assessment
 from plans import services
 from tests import factories
-from tests.api_clients import api_as, with_token
+from tests.api_clients import api_as, assert_pages_by_cursor_without_counting, with_token
 
 ASSESSMENTS = "/api/v1/assessments/"
 GOALS = "/api/v1/goals/"
@@ -284,20 +284,7 @@ def test_assessment_list_pages_by_cursor_newest_first_without_counting(
     physician, physiotherapist, plan
 ):
     assessments = [record(plan, physiotherapist, days_ago=days) for days in range(5)]
-    client = api_as(physician)
-    client.get(ASSESSMENTS)
-    with CaptureQueriesContext(connection) as captured:
-        first = client.get(ASSESSMENTS, {"page_size": 2}).json()
-    assert not any("COUNT(" in query["sql"].upper() for query in captured.captured_queries)
-    assert "count" not in first and first["previous"] is None
-    assert [r["id"] for r in first["results"]] == [assessments[0].pk, assessments[1].pk]
-    second = client.get(first["next"]).json()
-    assert [r["id"] for r in second["results"]] == [assessments[2].pk, assessments[3].pk]
-    third = client.get(second["next"]).json()
-    assert [r["id"] for r in third["results"]] == [assessments[4].pk]
-    assert third["next"] is None
-    back = client.get(third["previous"]).json()
-    assert [r["id"] for r in back["results"]] == [assessments[2].pk, assessments[3].pk]
+    assert_pages_by_cursor_without_counting(api_as(physician), ASSESSMENTS, assessments)
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import timezone
 from plans import services
 from plans.models import TherapySession
 from tests import factories
-from tests.api_clients import api_as, with_token
+from tests.api_clients import api_as, assert_pages_by_cursor_without_counting, with_token
 
 SESSIONS = "/api/v1/sessions/"
 TODAY = timezone.localdate
@@ -186,20 +186,7 @@ def test_session_list_pages_by_cursor_newest_first_without_counting(
         log(plan, physiotherapist, date=TODAY() - datetime.timedelta(days=days))
         for days in range(5)
     ]
-    client = api_as(physician)
-    client.get(SESSIONS)
-    with CaptureQueriesContext(connection) as captured:
-        first = client.get(SESSIONS, {"page_size": 2}).json()
-    assert not any("COUNT(" in query["sql"].upper() for query in captured.captured_queries)
-    assert "count" not in first and first["previous"] is None
-    assert [r["id"] for r in first["results"]] == [sessions[0].pk, sessions[1].pk]
-    second = client.get(first["next"]).json()
-    assert [r["id"] for r in second["results"]] == [sessions[2].pk, sessions[3].pk]
-    third = client.get(second["next"]).json()
-    assert [r["id"] for r in third["results"]] == [sessions[4].pk]
-    assert third["next"] is None
-    back = client.get(third["previous"]).json()
-    assert [r["id"] for r in back["results"]] == [sessions[2].pk, sessions[3].pk]
+    assert_pages_by_cursor_without_counting(api_as(physician), SESSIONS, sessions)
 
 
 @pytest.mark.django_db
