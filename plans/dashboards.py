@@ -128,8 +128,8 @@ def therapist_home(request):
 
 # --- Physician: my plans and the plans that need a physician ----------------
 
-# The home lists the first of the clinic's plans that need a physician (the
-# physician's own first); the attention page lists them all, a page at a time.
+# The home lists the first of the physician's own plans that need them; the
+# attention page lists the clinic's, the physician's own first, a page at a time.
 ATTENTION_ON_HOME = 10
 ATTENTION_PER_PAGE = 25
 # A physician may lead hundreds of plans across a network: the home shows them a page at a time.
