@@ -327,6 +327,21 @@ def test_attention_pages_the_clinics_board_of_plans_past_their_time(
 
 
 @pytest.mark.django_db
+def test_attention_page_past_the_last_page_or_not_a_number_shows_a_real_page(
+    client, physician, clinic, monkeypatch
+):
+    monkeypatch.setattr(dashboards, "ATTENTION_PER_PAGE", 2)
+    client.force_login(physician)
+    past = client.get(ATTENTION + "?page=9")
+    garbled = client.get(ATTENTION + "?page=two")
+    assert past.status_code == garbled.status_code == 200
+    assert past.context["page"].number == 2
+    assert [row.plan for row in past.context["rows"]] == [clinic["colleagues"]]
+    assert garbled.context["page"].number == 1
+    assert garbled.context["page"].paginator.count == 3
+
+
+@pytest.mark.django_db
 def test_attention_page_with_nothing_to_do_says_so(client, physician):
     client.force_login(physician)
     response = client.get(ATTENTION)
