@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import F, Q
+from django.utils.formats import date_format
 
 from outcomes import measures
 from outcomes.models import Assessment, Goal, StageExitCriterion, StageProgressionRule
@@ -63,7 +64,7 @@ class CriterionStatus:
             return f"{self.criterion.definition.name}: not yet measured in this stage ({needs})"
         return (
             f"{self.criterion.definition.name} {self.reading.shown} on "
-            f"{self.reading.date:%d %b %Y} ({needs})"
+            f"{date_format(self.reading.date, 'j M Y')} ({needs})"
         )
 
 
@@ -344,7 +345,7 @@ class GoalRow:
             return ""
         if self.reading is None:
             return "not yet measured"
-        return f"latest {self.reading.shown} on {self.reading.date:%d %b %Y}"
+        return f"latest {self.reading.shown} on {date_format(self.reading.date, 'j M Y')}"
 
     @property
     def shows_achieved(self) -> bool:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from outcomes import measures
 from outcomes.models import (
@@ -93,7 +94,7 @@ def record_assessment(
         errors["date"] = ValidationError(
             "This date is before the plan started (%(start)s).",
             code="date_before_plan",
-            params={"start": plan.start_date.strftime("%d %b %Y")},
+            params={"start": date_format(plan.start_date, "j M Y")},
         )
     try:
         stored, total = measure.score(item_scores)

@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 RECORD_NUMBER_PREFIX = "RH-"
@@ -204,7 +205,7 @@ class Diagnosis(models.Model):
             errors["onset_date"] = ValidationError(
                 "Onset date cannot be before the patient was born (%(born)s).",
                 code="onset_before_birth",
-                params={"born": born.strftime("%d %b %Y")},
+                params={"born": date_format(born, "j M Y")},
             )
         if self.is_primary and self.patient_id:
             other_primary = Diagnosis.objects.filter(patient_id=self.patient_id, is_primary=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from plans.models import Mix, PlanStage, Protocol, RehabPlan
 from rehab.models import Role, staff_with_role
@@ -168,7 +169,7 @@ class PlanStartForm(forms.Form):
             raise forms.ValidationError(
                 "The plan cannot start before the condition began (onset %(onset)s).",
                 code="start_before_onset",
-                params={"onset": onset.strftime("%d %b %Y")},
+                params={"onset": date_format(onset, "j M Y")},
             )
         return start
 

@@ -18,6 +18,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from simple_history.models import HistoricalRecords
 
 from rehab.models import Discipline
@@ -754,7 +755,7 @@ class TherapySession(models.Model):
             errors["date"] = ValidationError(
                 "This date is before the plan started (%(start)s).",
                 code="date_before_plan",
-                params={"start": self.plan.start_date.strftime("%d %b %Y")},
+                params={"start": date_format(self.plan.start_date, "j M Y")},
             )
         if self.therapist_id and self.discipline and self.therapist.discipline != self.discipline:
             errors["therapist"] = ValidationError(

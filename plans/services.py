@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from plans import signals
 from plans.models import (
@@ -622,7 +623,7 @@ def _check_allocated_in_stage(session: TherapySession) -> None:
                     "allocated to it for %(discipline)s.",
                     code="not_allocated_in_stage",
                     params={
-                        "date": session.date.strftime("%d %b %Y"),
+                        "date": date_format(session.date, "j M Y"),
                         "stage": session.plan_stage,
                         "name": session.therapist.display_name,
                         "discipline": Discipline(session.discipline).label.lower(),

@@ -11,6 +11,7 @@ from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -163,7 +164,8 @@ def session_edit(request, pk):
             else:
                 messages.success(
                     request,
-                    f"Session of {session.date:%d %b %Y} corrected for {plan.patient.full_name}.",
+                    f"Session of {date_format(session.date, 'j M Y')} corrected "
+                    f"for {plan.patient.full_name}.",
                 )
                 return redirect(next_url)
     else:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from rehab.models import Discipline
 
@@ -83,7 +84,7 @@ class ClinicHoliday(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date:%d %b %Y}: {self.name}"
+        return f"{date_format(self.date, 'j M Y')}: {self.name}"
 
 
 class Leave(models.Model):
@@ -106,7 +107,8 @@ class Leave(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.therapist}: {self.start_date:%d %b} – {self.end_date:%d %b %Y}"
+        first, last = date_format(self.start_date, "j M"), date_format(self.end_date, "j M Y")
+        return f"{self.therapist}: {first} – {last}"
 
 
 class PatientPreference(models.Model):
@@ -200,7 +202,7 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         local = timezone.localtime(self.start)
-        return f"{self.discipline} {local:%d %b %Y %H:%M} — {self.therapist}"
+        return f"{self.discipline} {date_format(local, 'j M Y H:i')} — {self.therapist}"
 
     @property
     def minutes(self) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from plans import selectors as plan_selectors
 from plans.models import PlanStage, RehabPlan
@@ -402,7 +403,7 @@ def timetable_weeks(
         if status not in (Status.BOOKED, Status.ATTENDED):
             label = Status(status).label
             figures.reasons.append(
-                f"{local:%a %d %b}: {label}" + (f" — {reason}" if reason else "")
+                f"{date_format(local, 'D j M')}: {label}" + (f" — {reason}" if reason else "")
             )
     return [result[monday] for monday in weeks]
 

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from plans import services as plan_services
 from plans.models import (
@@ -687,7 +688,7 @@ def add_holiday(*, date: datetime.date, name: str, by) -> ClinicHoliday:
                 "date": ValidationError(
                     "%(date)s is already a holiday: %(name)s.",
                     code="holiday_exists",
-                    params={"date": f"{date:%d %b %Y}", "name": existing.name},
+                    params={"date": f"{date_format(date, 'j M Y')}", "name": existing.name},
                 )
             }
         )
@@ -725,8 +726,8 @@ def add_leave(
                     code="leave_overlaps",
                     params={
                         "name": therapist.display_name,
-                        "first": f"{overlapping.start_date:%d %b %Y}",
-                        "last": f"{overlapping.end_date:%d %b %Y}",
+                        "first": f"{date_format(overlapping.start_date, 'j M Y')}",
+                        "last": f"{date_format(overlapping.end_date, 'j M Y')}",
                     },
                 )
             }

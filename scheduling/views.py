@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -246,7 +247,7 @@ def appointment_detail(request, pk: int):
                 appointment.refresh_from_db()
                 messages.success(
                     request,
-                    f"Moved to {appointment.local_start:%A %d %b, %H:%M} "
+                    f"Moved to {date_format(appointment.local_start, 'l j M, H:i')} "
                     f"for {appointment.plan.patient.full_name}.",
                 )
                 return redirect(next_url)
@@ -293,7 +294,7 @@ def appointment_missed(request, pk: int):
         messages.success(
             request,
             f"{Appointment.Status(status).label}: {appointment.plan.patient.full_name}, "
-            f"{appointment.local_start:%A %d %b, %H:%M}.",
+            f"{date_format(appointment.local_start, 'l j M, H:i')}.",
         )
     return redirect(next_url)
 
@@ -550,7 +551,7 @@ def holiday_add(request):
             clashes = selectors.booked_on_holiday(holiday).count()
             messages.success(
                 request,
-                f"The clinic is closed on {holiday.date:%a %d %b %Y} ({holiday.name})."
+                f"The clinic is closed on {date_format(holiday.date, 'D j M Y')} ({holiday.name})."
                 + _clashes_note(clashes, "on that day"),
             )
             return redirect("scheduling:clinic_calendar")
@@ -570,8 +571,9 @@ def leave_add(request):
             clashes = selectors.booked_in_leave(leave).count()
             messages.success(
                 request,
-                f"{leave.therapist.display_name} is on leave from {leave.start_date:%d %b} "
-                f"to {leave.end_date:%d %b %Y}." + _clashes_note(clashes, "in it"),
+                f"{leave.therapist.display_name} is on leave from "
+                f"{date_format(leave.start_date, 'j M')} to {date_format(leave.end_date, 'j M Y')}."
+                + _clashes_note(clashes, "in it"),
             )
             return redirect("scheduling:clinic_calendar")
     return _calendar_page(request, leave_form=form)
@@ -585,7 +587,7 @@ def holiday_remove(request, pk: int):
         messages.error(request, "Confirm that this holiday should be removed.")
     else:
         services.remove_holiday(holiday=holiday, by=request.user)
-        messages.success(request, f"{holiday.date:%a %d %b %Y} is a working day again.")
+        messages.success(request, f"{date_format(holiday.date, 'D j M Y')} is a working day again.")
     return redirect("scheduling:clinic_calendar")
 
 
@@ -599,7 +601,8 @@ def leave_remove(request, pk: int):
         services.remove_leave(leave=leave, by=request.user)
         messages.success(
             request,
-            f"{leave.therapist.display_name}'s leave from {leave.start_date:%d %b} is removed.",
+            f"{leave.therapist.display_name}'s leave from "
+            f"{date_format(leave.start_date, 'j M')} is removed.",
         )
     return redirect("scheduling:clinic_calendar")
 

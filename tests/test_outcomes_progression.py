@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from outcomes import measures, selectors, services
 from outcomes.demo import items_for
@@ -197,7 +198,7 @@ def test_criteria_met_by_the_latest_scores_make_the_plan_ready(ruled_plan, physi
     assert [s.state for s in progress.criteria] == ["met", "met"]
     assert progress.minimum_time_passed and progress.ready and not progress.overdue
     assert progress.criteria[0].evidence == (
-        f"Berg Balance Scale 47 on {days_ago(3):%d %b %Y} (needs ≥ 45)"
+        f"Berg Balance Scale 47 on {date_format(days_ago(3), 'j M Y')} (needs ≥ 45)"
     )
     assert progress.criteria[1].evidence.startswith("10-Metre Walk Test 0.45 m/s on")
 
@@ -392,7 +393,7 @@ def test_a_goal_linked_to_a_measure_shows_achieved_from_the_data(
     record(ruled_plan, "tug", "12.0", physiotherapist, days=1)
     rows = {row.goal.pk: row for row in selectors.goal_rows(ruled_plan)}
     assert rows[dressing.pk].met_by_data and rows[dressing.pk].shows_achieved
-    assert rows[dressing.pk].evidence == f"latest 80 on {days_ago(1):%d %b %Y}"
+    assert rows[dressing.pk].evidence == f"latest 80 on {date_format(days_ago(1), 'j M Y')}"
     assert not rows[steps.pk].met_by_data  # lower is better: 12.0 s is over 11.0 s
     assert not rows[unmeasured.pk].met_by_data
     dressing.refresh_from_db()

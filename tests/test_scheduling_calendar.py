@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from scheduling import services
 from scheduling.models import Appointment, ClinicHoliday, Leave, WorkingHours
@@ -55,7 +56,9 @@ def test_front_desk_closes_the_clinic_for_a_holiday_and_nothing_is_proposed_then
     assert response.status_code == 302 and response["Location"] == CALENDAR
     stored = ClinicHoliday.objects.get()
     assert (stored.date, stored.name) == (holiday, "Diwali")
-    assert said(response) == [f"The clinic is closed on {holiday:%a %d %b %Y} (Diwali)."]
+    assert said(response) == [
+        f"The clinic is closed on {date_format(holiday, 'D j M Y')} (Diwali)."
+    ]
     proposal = services.preview(plan=plan, first_day=next_monday(), weeks=1)
     assert proposal.appointments
     assert all(a.start.date() != holiday for a in proposal.appointments)
@@ -74,7 +77,7 @@ def test_a_holiday_in_the_past_or_on_a_holiday_is_refused_next_to_the_day(client
     assert past.status_code == again.status_code == 200
     assert past.context["holiday_form"].errors == {"date": ["Choose today or a later day."]}
     assert again.context["holiday_form"].errors == {
-        "date": [f"{taken:%d %b %Y} is already a holiday: Republic Day."]
+        "date": [f"{date_format(taken, 'j M Y')} is already a holiday: Republic Day."]
     }
     assert list(ClinicHoliday.objects.values_list("name", flat=True)) == ["Republic Day"]
 

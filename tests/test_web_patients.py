@@ -690,7 +690,7 @@ def test_register_refuses_an_onset_before_the_patient_was_born(client, front_des
     assert error_on_field(
         response,
         "diagnoses-0-onset_date",
-        "Onset date cannot be before the patient was born (01 May 1990).",
+        "Onset date cannot be before the patient was born (1 May 1990).",
     )
     assert not Patient.objects.filter(full_name="Meera Nair").exists()
 

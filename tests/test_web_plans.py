@@ -7,6 +7,7 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from plans import services
 from plans.forms import suits_concern
@@ -228,7 +229,7 @@ def test_start_date_before_onset_is_refused_on_its_field(client, physician, diag
     assert response.status_code == 200
     assert (
         "The plan cannot start before the condition began "
-        f"(onset {diagnosis.onset_date:%d %b %Y})." in page(response)
+        f"(onset {date_format(diagnosis.onset_date, 'j M Y')})." in page(response)
     )
     assert not RehabPlan.objects.exists()
 

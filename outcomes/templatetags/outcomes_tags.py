@@ -14,6 +14,7 @@ from decimal import Decimal
 from django import template
 from django.core.paginator import Paginator
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
 from outcomes import access, measures, selectors
@@ -291,7 +292,7 @@ def measure_chart(history, plan, criterion=None):
                 x(day),
                 y(value),
                 colour,
-                day.strftime("%d %b %Y"),
+                date_format(day, "j M Y"),
                 measure.format(value),
             )
         )
@@ -302,7 +303,7 @@ def measure_chart(history, plan, criterion=None):
                 x(day),
                 height - bottom + 16,
                 anchor,
-                day.strftime("%d %b %Y"),
+                date_format(day, "j M Y"),
             )
         )
     direction = "higher is better" if measure.higher_is_better else "lower is better"
@@ -316,7 +317,9 @@ def measure_chart(history, plan, criterion=None):
             direction,
         )
     )
-    description = "; ".join(f"{day:%d %b %Y}: {measure.format(v)}" for day, v in points)
+    description = "; ".join(
+        f"{date_format(day, 'j M Y')}: {measure.format(v)}" for day, v in points
+    )
     return _svg(width, height, f"{measure.name} over the plan", description, "".join(parts))
 
 

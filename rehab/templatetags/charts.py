@@ -8,6 +8,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django import template
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -236,7 +237,7 @@ def adherence_chart(weeks, title="Allocated against delivered sessions by week")
                     'fill="{c}" fill-opacity="0.25" stroke="{c}"></rect>'
                     '<rect x="{x:.1f}" y="{dy:.1f}" width="{w:.1f}" height="{dh:.1f}" fill="{c}">'
                     "</rect></g>",
-                    week=week.week_start.strftime("%d %b"),
+                    week=date_format(week.week_start, "j M"),
                     d=discipline,
                     delivered=figures.delivered_sessions,
                     allocated=figures.allocated_sessions,
@@ -254,7 +255,7 @@ def adherence_chart(weeks, title="Allocated against delivered sessions by week")
                 '<text x="{:.1f}" y="{}" font-size="11" text-anchor="middle">{}</text>',
                 base_x + bar_width + 2,
                 height - bottom + 16,
-                week.week_start.strftime("%d %b"),
+                date_format(week.week_start, "j M"),
             )
         )
     parts.append(
@@ -265,7 +266,7 @@ def adherence_chart(weeks, title="Allocated against delivered sessions by week")
         )
     )
     description = "; ".join(
-        f"week of {w.week_start:%d %b}: PT {w['PT'].delivered_sessions}/"
+        f"week of {date_format(w.week_start, 'j M')}: PT {w['PT'].delivered_sessions}/"
         f"{w['PT'].allocated_sessions}, OT {w['OT'].delivered_sessions}/"
         f"{w['OT'].allocated_sessions}"
         for w in weeks
