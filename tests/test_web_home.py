@@ -324,6 +324,9 @@ def test_attention_pages_the_clinics_board_of_plans_past_their_time(
     assert "Chitra Colleague" in second and "Omar Overdue" not in second
     assert "Page 1 of 2" in first
     assert '?overdue_page=2#overdue-heading"' in first
+    # Moving through the board keeps the page of the list above it.
+    kept = client.get(ATTENTION + "?page=1").content.decode()
+    assert '?page=1&amp;overdue_page=2#overdue-heading"' in kept
 
 
 @pytest.mark.django_db

@@ -87,7 +87,7 @@ def progression_panel(context, limit: int | None = None, only_mine: bool = False
         else:
             lists[name] = items[:limit]
         lists[f"{name}_count"] = len(items)
-    return {**lists, "only_mine": only_mine, "user": user, "today": today}
+    return {**lists, "only_mine": only_mine, "user": user, "today": today, "request": request}
 
 
 # --- The family summary ---------------------------------------------------------------
