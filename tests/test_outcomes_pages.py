@@ -339,6 +339,41 @@ def test_goal_pages_refuse_other_methods_and_anonymous_visitors(client, plan, ph
     assert client.put(url("goal_create", plan.pk)).status_code == 405
 
 
+# --- The stage form's caution -------------------------------------------------------
+
+
+def advance_card(response) -> str:
+    text = page(response)
+    start = text.index('id="advance-heading"')
+    return text[start : text.index("</form>", start)]
+
+
+@pytest.mark.django_db
+def test_the_stage_form_says_what_the_measured_criteria_still_lack(
+    client, ruled_plan, physician, physiotherapist
+):
+    record(ruled_plan, "berg", 39, physiotherapist, days=1)
+    client.force_login(physician)
+    card = advance_card(client.get(reverse("plans:plan_detail", args=[ruled_plan.pk])))
+    assert "Not ready by its measured criteria yet." in card
+    shown = date_format(TODAY() - datetime.timedelta(days=1), "j M Y")
+    assert f"Berg Balance Scale 39 on {shown} (needs ≥ 45)" in card
+    assert "Moving on stays your decision: say why in the reason." in card
+
+
+@pytest.mark.django_db
+def test_the_stage_form_has_no_caution_when_the_plan_is_ready_or_has_no_measured_criteria(
+    client, ruled_plan, plan, physician, physiotherapist
+):
+    record(ruled_plan, "berg", 47, physiotherapist, days=1)
+    client.force_login(physician)
+    ready = advance_card(client.get(reverse("plans:plan_detail", args=[ruled_plan.pk])))
+    assert "Not ready by its measured criteria yet." not in ready
+    StageExitCriterion.objects.all().delete()
+    unmeasured = advance_card(client.get(reverse("plans:plan_detail", args=[plan.pk])))
+    assert "Not ready by its measured criteria yet." not in unmeasured
+
+
 # --- The plan page panel --------------------------------------------------------------
 
 

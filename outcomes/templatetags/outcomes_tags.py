@@ -33,14 +33,21 @@ MCID_FILL = "#999"
 # --- The plan page -------------------------------------------------------------
 
 
+@register.simple_tag
+def plan_progression(plan) -> selectors.Progression | None:
+    """The plan's progression in its current stage (None without one), read once
+    for the outcomes panel and the stage form's caution."""
+    return selectors.progression(plan, timezone.localdate())
+
+
 @register.inclusion_tag("outcomes/partials/plan_panel.html", takes_context=True)
-def outcomes_plan_panel(context, plan):
+def outcomes_plan_panel(context, plan, progress: selectors.Progression | None):
+    """`progress` from `{% plan_progression plan as progression %}`."""
     user = context["request"].user
     today = timezone.localdate()
     histories = selectors.measure_histories(plan)
     goal_rows = selectors.goal_rows(plan, histories)
     gas, gas_count = selectors.plan_gas([row.goal for row in goal_rows])
-    progress = selectors.progression(plan, today)
     criteria = {}
     if progress is not None:
         for status in progress.criteria:
@@ -60,6 +67,14 @@ def outcomes_plan_panel(context, plan):
         "sources": list(shown.values()),
         "today": today,
     }
+
+
+@register.inclusion_tag("outcomes/partials/advance_caution.html")
+def advance_caution(progress: selectors.Progression | None):
+    """Above the stage form: what the current stage's measured criteria and minimum
+    time still lack, when it has measured criteria. Moving on stays the physician's
+    decision, with their reason."""
+    return {"progress": progress}
 
 
 # --- The physician's home ------------------------------------------------------------
