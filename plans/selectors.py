@@ -362,23 +362,25 @@ def with_attention(queryset, today: datetime.date, days: int = 14):
     physician, so a page can filter, order and slice them before reading a row:
 
     - `overdue`: the current stage has run past its typical weeks;
-    - `low_adherence`: attended sessions in the last `days` days are under 75% of
-      those allocated by the current stage's mix over the days the plan ran;
+    - `low_adherence`: attended sessions in the last `days` finished days (today's
+      sessions may not have happened yet) are under 75% of those allocated by the
+      current stage's mix over the days the plan ran;
     - `needs_attention`: either.
 
     Also `current_stage_name`, `current_stage_started_on`, `current_stage_typical_weeks`,
     `recent_attended` and `recent_allocated`. The current stage is one join (a plan has
     at most one); the sessions are a correlated count on the plan-and-date index.
     """
-    since = today - datetime.timedelta(days=days - 1)
+    yesterday = today - datetime.timedelta(days=1)
+    since = today - datetime.timedelta(days=days)
     attended = TherapySession.objects.filter(
         plan=OuterRef("pk"),
-        date__range=(since, today),
+        date__range=(since, yesterday),
         attendance=TherapySession.Attendance.ATTENDED,
     )
     # Days the plan ran in the window: all of them, or since it started (none if later).
     days_running = Greatest(
-        Least(DaysBetween(F("start_date"), Value(today, output_field=DateField())) + 1, days),
+        Least(DaysBetween(F("start_date"), Value(yesterday, output_field=DateField())) + 1, days),
         0,
     )
     weekly = ExpressionWrapper(

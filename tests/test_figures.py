@@ -157,9 +157,9 @@ def test_attention_flags_quiet_when_therapy_is_delivered(
     week_plan, physiotherapist, occupational_therapist
 ):
     today = timezone.localdate()
-    since = today - datetime.timedelta(days=13)
+    since, yesterday = today - datetime.timedelta(days=14), today - datetime.timedelta(days=1)
     day = since
-    while day <= today:
+    while day <= yesterday:
         session(week_plan, physiotherapist, day)
         if day.weekday() in (0, 3):
             session(week_plan, occupational_therapist, day)
@@ -175,10 +175,12 @@ def test_attention_flags_prorate_a_plan_that_started_within_the_fortnight(
     protocol, physician, physiotherapist, days_running
 ):
     """The database's figures follow the rule: allocated is the weekly sessions
-    (8) over the days the plan ran in the last 14, rounded; under 75% of it
-    delivered is low; the stage is overdue only after its typical two weeks."""
+    (8) over the days the plan ran in the fourteen before today, rounded; under 75%
+    of it delivered is low; today, not over yet, counts neither way; the stage is
+    overdue only after its typical two weeks."""
     today = timezone.localdate()
-    start = today - datetime.timedelta(days=days_running - 1)
+    yesterday = today - datetime.timedelta(days=1)
+    start = today - datetime.timedelta(days=days_running)
     plan = factories.start_plan(
         protocol=protocol,
         lead_physician=physician,
@@ -189,16 +191,19 @@ def test_attention_flags_prorate_a_plan_that_started_within_the_fortnight(
     allocated = round(8 * in_window / 7)
     enough = -(-75 * allocated // 100)  # the fewest attended sessions that are 75%
     for number in range(enough - 1):
-        session(plan, physiotherapist, today - datetime.timedelta(days=number % in_window))
+        session(plan, physiotherapist, yesterday - datetime.timedelta(days=number % in_window))
 
     short = selectors.attention_flags(with_attention(plan, today))
     session(plan, physiotherapist, today)
+    still_short = selectors.attention_flags(with_attention(plan, today))
+    session(plan, physiotherapist, yesterday)
     met = selectors.attention_flags(with_attention(plan, today))
 
     assert short.recent_allocated == met.recent_allocated == allocated
     assert (short.recent_delivered, met.recent_delivered) == (enough - 1, enough)
+    assert still_short == short  # today's session is not counted yet
     assert short.low_adherence and not met.low_adherence
-    assert short.overdue == met.overdue == (days_running - 1 > 14)
+    assert short.overdue == met.overdue == (days_running > 14)
 
 
 def test_recent_weeks_start_no_earlier_than_the_plan():

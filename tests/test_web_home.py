@@ -395,7 +395,7 @@ def test_physician_sees_their_active_plans_with_stage_weeks_and_delivery(client,
     assert clinic["healthy"].protocol.name in healthy
     assert "Stage 1" in healthy
     assert "week 1 of a typical 2" in healthy
-    assert "6 of 8 sessions" in healthy
+    assert "6 of 7 sessions" in healthy  # six days before today at 8 a week
     assert [row.plan.patient.full_name for row in response.context["my_rows"]] == [
         "Hari Healthy",
         "Omar Overdue",
