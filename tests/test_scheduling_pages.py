@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from plans import services as plan_services
 from plans.models import TherapySession
@@ -96,7 +97,9 @@ def test_clinic_week_shows_the_clinics_demand_against_its_therapists(
     assert demand["OT"]["figures"].sessions == 4 and demand["OT"]["hours"] == 3.0
     assert demand["OT"]["figures"].unallocated_plans == 1
     text = response.content.decode()
-    table = text[text.index("The clinic's therapy this week") :]
+    monday = response.context["monday"]
+    heading = f"The clinic's therapy in the week of {date_format(monday, 'j M Y')}"
+    table = text[text.index(heading) :]
     pt_row = table[table.index("Physiotherapy") :]
     pt_row = pt_row[: pt_row.index("</tr>")]
     assert "<td>12</td>" in pt_row and "<td>9.0</td>" in pt_row and "<td>6.0</td>" in pt_row
