@@ -248,7 +248,7 @@ class AdvanceStageForm(forms.Form):
     reason = forms.CharField(
         label="Reason",
         required=False,
-        help_text="Needed when the plan goes back a stage.",
+        help_text="Needed when the plan goes back a stage; kept with the stage change.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     effective_date = forms.DateField(

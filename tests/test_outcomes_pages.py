@@ -358,7 +358,7 @@ def test_the_stage_form_says_what_the_measured_criteria_still_lack(
     assert "Not ready by its measured criteria yet." in card
     shown = date_format(TODAY() - datetime.timedelta(days=1), "j M Y")
     assert f"Berg Balance Scale 39 on {shown} (needs ≥ 45)" in card
-    assert "Moving on stays your decision: say why in the reason." in card
+    assert "Moving on stays your decision: if you move on now, say why in the reason" in card
 
 
 @pytest.mark.django_db
