@@ -115,7 +115,7 @@ def session_missed(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         if attendance == TherapySession.Attendance.PATIENT_ABSENT:
-            text = f"No-show recorded for {plan.patient.full_name} today."
+            text = f"Patient absent recorded for {plan.patient.full_name} today."
         else:
             text = f"Cancelled by clinic recorded for {plan.patient.full_name} today."
         messages.success(request, text)

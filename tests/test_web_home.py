@@ -68,7 +68,7 @@ def test_worklist_lists_my_patient_with_stage_focus_and_actions(client, plan, ph
     assert log_link in page
     assert reverse("plans:session_missed", args=[plan.pk]) in page
     assert 'value="patient_absent"' in page and 'value="cancelled_by_clinic"' in page
-    assert "No-show" in page and "Cancelled by clinic" in page
+    assert "Patient absent" in page and "Cancelled by clinic" in page
     assert reverse("plans:plan_detail", args=[plan.pk]) in page
     assert [row.plan for row in response.context["rows"]] == [plan]
 

@@ -246,7 +246,7 @@ def test_log_page_of_a_missing_plan_is_404(client, physiotherapist):
 @pytest.mark.parametrize(
     ("attendance", "message"),
     [
-        ("patient_absent", "No-show recorded for"),
+        ("patient_absent", "Patient absent recorded for"),
         ("cancelled_by_clinic", "Cancelled by clinic recorded for"),
     ],
 )
