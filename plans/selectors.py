@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.db.models.lookups import GreaterThan, LessThan
+from django.utils import timezone
 
 from plans.models import (
     Discipline,
@@ -72,9 +73,13 @@ class TimelineEntry:
     protocol_mix: Mix
 
 
-def mix_timeline(plan: RehabPlan) -> list[TimelineEntry]:
+def mix_timeline(plan: RehabPlan, today: datetime.date | None = None) -> list[TimelineEntry]:
     """Every stage of the plan with its dates (actual, or projected from typical
-    durations) and its mix next to the protocol's."""
+    durations) and its mix next to the protocol's. A running plan's current stage
+    that has outlasted its typical weeks is expected to end today at the earliest,
+    and the stages after it follow from there."""
+    today = today or timezone.localdate()
+    running = plan.status in (RehabPlan.Status.ACTIVE, RehabPlan.Status.ON_HOLD)
     entries = []
     cursor = None
     for stage in plan.stages.all():
@@ -84,6 +89,8 @@ def mix_timeline(plan: RehabPlan) -> list[TimelineEntry]:
                 ends = stage.ended_on
             else:
                 ends = max(stage.expected_end(), starts)
+                if running and stage.status == PlanStage.Status.CURRENT:
+                    ends = max(ends, today)
             projected = stage.status != PlanStage.Status.DONE
         else:
             starts = cursor

@@ -83,6 +83,22 @@ def test_week_before_the_plan_has_nothing_allocated(week_plan):
 
 
 @pytest.mark.django_db
+def test_mix_timeline_projects_from_today_when_the_current_stage_is_overdue(week_plan):
+    plan = selectors.plan_with_stages().get(pk=week_plan.pk)
+    later = MONDAY + datetime.timedelta(weeks=5)  # stage 1 is three weeks past its two
+    timeline = selectors.mix_timeline(plan, later)
+    assert (timeline[0].starts, timeline[0].ends) == (MONDAY, later)
+    assert timeline[1].starts == later
+    assert timeline[1].ends == later + datetime.timedelta(weeks=timeline[1].stage.typical_weeks)
+    # A plan that has ended keeps the dates it had.
+    services.change_plan_status(
+        plan=week_plan, status="discontinued", by=week_plan.lead_physician, reason="Moved away"
+    )
+    ended = selectors.plan_with_stages().get(pk=week_plan.pk)
+    assert selectors.mix_timeline(ended, later)[0].ends < later
+
+
+@pytest.mark.django_db
 def test_plan_weeks_costs_one_query(week_plan, django_assert_num_queries):
     plan = selectors.plan_with_stages().get(pk=week_plan.pk)
     list(plan.stages.all())
@@ -92,7 +108,9 @@ def test_plan_weeks_costs_one_query(week_plan, django_assert_num_queries):
 
 @pytest.mark.django_db
 def test_mix_timeline_projects_upcoming_stages(week_plan):
-    timeline = selectors.mix_timeline(selectors.plan_with_stages().get(pk=week_plan.pk))
+    plan = selectors.plan_with_stages().get(pk=week_plan.pk)
+    # On the day stage 1 reaches its typical two weeks.
+    timeline = selectors.mix_timeline(plan, MONDAY + datetime.timedelta(weeks=2))
     assert [(e.mix.pt_sessions_per_week, e.mix.ot_sessions_per_week) for e in timeline] == [
         (6, 2),
         (5, 5),
