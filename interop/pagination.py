@@ -20,4 +20,7 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
-    ordering = ("-date", "-start_time", "-pk")
+    # Each view's `ordering` (through the ordering filter) decides; this is only the
+    # fallback for a view without one, and fits any model. The session log's own
+    # ("-date", "-start_time", "-pk") would fail on assessments, which have no time.
+    ordering = "-pk"
