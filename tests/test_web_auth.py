@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 
 
@@ -24,6 +25,14 @@ def test_sign_in_page_is_styled_with_the_site(client):
     # (the page's random CSRF token may spell "cdn" by chance, so look at addresses).
     addresses = re.findall(r'(?:href|src)="([^"]+)"', page)
     assert addresses and all(address.startswith(("/", "#")) for address in addresses), addresses
+
+
+@pytest.mark.django_db
+def test_every_page_names_the_clinic_icon_so_browsers_do_not_ask_for_favicon_ico(client):
+    page = client.get(reverse("login")).content.decode()
+    icon = re.search(r'<link rel="icon" href="/static/([^"]+)"', page)
+    assert icon, "base.html names no icon: browsers then ask for /favicon.ico (a 404)"
+    assert finders.find(icon.group(1)), f"{icon.group(1)} is not a static file"
 
 
 @pytest.mark.django_db
