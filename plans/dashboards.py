@@ -38,6 +38,7 @@ class WorklistRow:
     allocated: int  # sessions a week of my discipline in the current stage
     attended: int  # attended this week by anyone in my discipline
     logged_today: int  # any session of my discipline dated today, attended or missed
+    attended_today: int  # of those, the ones the patient attended
     focus_areas: list[str]
 
     @property
@@ -75,6 +76,7 @@ def therapist_worklist(user, today: datetime.date) -> list[WorklistRow]:
             my_discipline.filter(attendance=ATTENDED, date__range=(monday, sunday))
         ),
         today_logged=selectors.count_of(my_discipline.filter(date=today)),
+        today_attended=selectors.count_of(my_discipline.filter(date=today, attendance=ATTENDED)),
     )
     rows = []
     for plan in plans:
@@ -87,6 +89,7 @@ def therapist_worklist(user, today: datetime.date) -> list[WorklistRow]:
                 allocated=allocation.sessions_per_week,
                 attended=plan.week_attended,
                 logged_today=plan.today_logged,
+                attended_today=plan.today_attended,
                 focus_areas=stage.focus_areas(discipline),
             )
         )

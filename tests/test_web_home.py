@@ -105,7 +105,9 @@ def test_worklist_counts_only_attended_sessions_of_my_discipline_this_week(
     page = response.content.decode()
     expected = 1 if TODAY().weekday() > 0 else 0
     assert f"{expected} of 6 this week" in page
-    assert "Session logged today" in page  # the no-show was today
+    # Today's only session of mine was a no-show: recorded, but not given.
+    assert "Missed session recorded today" in page
+    assert "Session logged today" not in page
     client.force_login(occupational_therapist)
     ot_page = client.get(HOME).content.decode()
     assert "2 of 2 this week" in ot_page
@@ -174,6 +176,28 @@ def test_worklist_lists_my_sessions_logged_today_with_a_correct_link(
     assert "Correct" in part
     other = TherapySession.objects.get(therapist=occupational_therapist)
     assert reverse("plans:session_edit", args=[other.pk]) not in part
+
+
+@pytest.mark.django_db
+def test_worklist_shows_a_no_show_logged_today_without_minutes_given(
+    client, plan, physiotherapist
+):
+    services.record_missed_session(
+        plan=plan, therapist=physiotherapist, attendance="patient_absent"
+    )
+    client.force_login(physiotherapist)
+    response = client.get(HOME)
+    assert response.status_code == 200
+    part = section(response.content.decode(), "Sessions I logged today")
+    row = part[part.index("<tbody>") : part.index("</tbody>")]
+    assert "Patient absent" in row
+    # The planned minutes are kept for the record, but the table does not count them as given.
+    assert "<td>45</td>" not in row
+    assert 'title="Planned 45 minutes, not given">—' in row
+    log(plan, physiotherapist)  # and then the patient came after all
+    page = client.get(HOME).content.decode()
+    assert "Session logged today" in page
+    assert "Missed session recorded today" not in page
 
 
 @pytest.mark.django_db
