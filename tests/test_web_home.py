@@ -179,9 +179,7 @@ def test_worklist_lists_my_sessions_logged_today_with_a_correct_link(
 
 
 @pytest.mark.django_db
-def test_worklist_shows_a_no_show_logged_today_without_minutes_given(
-    client, plan, physiotherapist
-):
+def test_worklist_shows_a_no_show_logged_today_without_minutes_given(client, plan, physiotherapist):
     services.record_missed_session(
         plan=plan, therapist=physiotherapist, attendance="patient_absent"
     )
