@@ -1,12 +1,13 @@
-"""Signal receivers: the demo clinic's outcomes, and exit rules that follow a
-protocol into its next version."""
+"""Signal receivers: the demo clinic's outcomes, exit rules that follow a
+protocol into its next version, and what a stage change must hear of them."""
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from outcomes import selectors
 from outcomes.models import StageExitCriterion, StageProgressionRule
 from plans.models import Protocol, ProtocolStage
-from plans.signals import demo_clinic_seeded
+from plans.signals import demo_clinic_seeded, stage_exit_outstanding
 
 
 @receiver(post_save, sender=ProtocolStage, dispatch_uid="outcomes_copy_exit_rules")
@@ -47,3 +48,10 @@ def seed_demo_outcomes(sender, users, **kwargs):
     from outcomes.demo import seed_outcomes
 
     return seed_outcomes(users)
+
+
+@receiver(stage_exit_outstanding, dispatch_uid="outcomes_exit_outstanding")
+def measured_exit_criteria_outstanding(sender, plan, stage, on, **kwargs) -> list[str]:
+    """The current stage's measured criteria and minimum time not yet met on `on`."""
+    progress = selectors.stage_progression(plan, stage, on)
+    return progress.still_to_show

@@ -120,6 +120,21 @@ class Progression:
         return [status for status in self.criteria if not status.met]
 
     @property
+    def still_to_show(self) -> list[str]:
+        """What the stage lacks to be ready, in words: each outstanding criterion's
+        evidence, then the minimum time. Empty when it is ready or measures nothing."""
+        if not self.has_criteria or self.ready:
+            return []
+        lacking = [status.evidence for status in self.outstanding]
+        if not self.minimum_time_passed:
+            weeks = self.minimum_weeks
+            lacking.append(
+                f"at least {weeks} week{'' if weeks == 1 else 's'} in the stage "
+                f"({self.full_weeks_in_stage} so far)"
+            )
+        return lacking
+
+    @property
     def weeks_to_wait(self) -> int:
         return max(self.minimum_weeks - self.full_weeks_in_stage, 0)
 
@@ -216,6 +231,11 @@ def progressions(plans, today: datetime.date) -> dict[int, Progression]:
 
 def progression(plan: RehabPlan, today: datetime.date) -> Progression | None:
     return progressions([plan], today).get(plan.pk)
+
+
+def stage_progression(plan: RehabPlan, stage: PlanStage, today: datetime.date) -> Progression:
+    """The progression of `plan` in `stage` (its current stage, as the caller read it)."""
+    return _progressions([(plan, stage)], today)[plan.pk]
 
 
 def current_stages_to_review(today: datetime.date, measured_stage_ids, lead_physician=None):

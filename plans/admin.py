@@ -190,9 +190,9 @@ class RehabPlanAdmin(ClinicalRecordAdmin):
     def advance(self, request, queryset):
         for plan in queryset:
             try:
-                stage = services.advance_stage(
-                    plan=plan, by=request.user, reason="Advanced from admin"
-                )
+                # No reason to give here: a plan whose stage has not met its measured
+                # exit criteria is moved on from its page, where the physician says why.
+                stage = services.advance_stage(plan=plan, by=request.user)
                 self.message_user(request, f"{plan}: now in {stage}.", messages.SUCCESS)
             except ValidationError as error:
                 report_errors(self, request, error, plan)

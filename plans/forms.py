@@ -248,7 +248,10 @@ class AdvanceStageForm(forms.Form):
     reason = forms.CharField(
         label="Reason",
         required=False,
-        help_text="Needed when the plan goes back a stage; kept with the stage change.",
+        help_text=(
+            "Needed when the plan goes back a stage, or moves on before the stage's "
+            "measured exit criteria are met; kept with the stage change."
+        ),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     effective_date = forms.DateField(

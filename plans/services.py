@@ -323,6 +323,13 @@ def allocate_therapist(
 
 
 @transaction.atomic
+def _exit_outstanding(plan: RehabPlan, stage: PlanStage, on: datetime.date) -> list[str]:
+    """What the stage's exit rules still lack on `on`, from whichever capability
+    keeps them (outcomes answers for its measured criteria)."""
+    answers = signals.stage_exit_outstanding.send(sender=RehabPlan, plan=plan, stage=stage, on=on)
+    return [item for _, lacking in answers for item in lacking or []]
+
+
 def advance_stage(
     *,
     plan: RehabPlan,
@@ -335,11 +342,11 @@ def advance_stage(
 ) -> PlanStage:
     """Move an active plan to its next stage, or to `to_order`.
 
-    Going forward needs no reason (the criteria are in the protocol); going
-    back does. The plan row is locked so two physicians acting at once cannot
-    both move it: the second sees the stage the first chose, and when it says
-    which stage it saw (`expected_stage_order`) it is refused instead of moving
-    the plan a second time.
+    Going back needs a reason; so does moving on before the current stage's
+    measured exit criteria are met (when they are, they are the reason). The
+    plan row is locked so two physicians acting at once cannot both move it: the
+    second sees the stage the first chose, and when it says which stage it saw
+    (`expected_stage_order`) it is refused instead of moving the plan a second time.
     """
     plan = _lock(RehabPlan, plan.pk)
     _check_plan_version(plan, expected_version)
@@ -393,6 +400,20 @@ def advance_stage(
                 )
             }
         )
+
+    if not going_back and not reason.strip():
+        outstanding = _exit_outstanding(plan, current, effective_date)
+        if outstanding:
+            raise ValidationError(
+                {
+                    "reason": ValidationError(
+                        "%(stage)s has not met its exit criteria yet (%(outstanding)s): "
+                        "say why the plan moves on now.",
+                        code="reason_required_against_criteria",
+                        params={"stage": current.name, "outstanding": "; ".join(outstanding)},
+                    )
+                }
+            )
 
     # Free the 'current' slot first: one current stage per plan is a constraint.
     current.status = PlanStage.Status.DONE if not going_back else PlanStage.Status.UPCOMING

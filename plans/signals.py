@@ -2,7 +2,8 @@
 importing them (the timetable re-proposes appointments when the mix moves).
 
 Each is sent once the transaction that made the change has committed, except
-`session_logged`, which is sent inside it.
+`session_logged`, which is sent inside it, and `stage_exit_outstanding`, a
+question the stage change asks before it is made.
 """
 
 from django.dispatch import Signal
@@ -10,6 +11,13 @@ from django.dispatch import Signal
 # A plan's weekly PT/OT mix changed: its stage advanced (or went back), or a
 # stage's mix was individualised. Arguments: plan, stage (the stage affected), by.
 plan_mix_changed = Signal()
+
+# Asked inside advance_stage before a plan moves on from its current stage (not
+# when it goes back). Receivers return what the stage's exit rules still lack, as
+# short sentences (an empty list when they are met or measure nothing): moving on
+# against them needs the physician's reason. Arguments: plan, stage (the current
+# stage), on (the date of the change).
+stage_exit_outstanding = Signal()
 
 # A plan was put on hold, resumed, completed or discontinued. Arguments: plan, by.
 plan_status_changed = Signal()

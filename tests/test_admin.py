@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from outcomes.models import StageExitCriterion
 from plans import services
 
 
@@ -131,6 +132,28 @@ def test_admin_advance_action_uses_the_service(client, superuser, plan):
     assert response.status_code == 200
     assert plan.stages.get(status="current").order == 2
     assert plan.transitions.first().changed_by == superuser
+
+
+@pytest.mark.django_db
+def test_admin_advance_action_leaves_a_plan_short_of_its_criteria_to_its_page(
+    client, superuser, plan
+):
+    StageExitCriterion.objects.create(
+        protocol_stage=plan.protocol.stages.get(order=1),
+        measure="berg",
+        comparison=StageExitCriterion.Comparison.AT_LEAST,
+        value=45,
+    )
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:plans_rehabplan_changelist"),
+        {"action": "advance", "_selected_action": [plan.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "has not met its exit criteria yet" in response.content.decode()
+    assert plan.stages.get(status="current").order == 1
+    assert plan.transitions.count() == 1
 
 
 @pytest.mark.django_db

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from outcomes.models import StageExitCriterion
 from plans import services
 from plans.models import PlanStage, RehabPlan, StageMixChange, StageTransition
 from tests import factories
@@ -180,6 +181,27 @@ def test_advance_and_go_back_with_a_reason(physician, plan):
     assert error_fields(back) == {"reason": "reason_required"}
     assert plan.stages.get(status="current").order == 2
     assert StageTransition.objects.filter(plan=plan).count() == 2
+
+
+@pytest.mark.django_db
+def test_advance_against_measured_criteria_needs_a_reason(physician, plan):
+    StageExitCriterion.objects.create(
+        protocol_stage=plan.protocol.stages.get(order=1),
+        measure="berg",
+        comparison=StageExitCriterion.Comparison.AT_LEAST,
+        value=45,
+    )
+    client = api_as(physician)
+    refused = client.post(f"{PLANS}{plan.pk}/advance/", {}, format="json")
+    assert refused.status_code == 400
+    assert error_fields(refused) == {"reason": "reason_required_against_criteria"}
+    assert plan.stages.get(status="current").order == 1
+    response = client.post(
+        f"{PLANS}{plan.pk}/advance/", {"reason": "Team review: safe at home"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["current_stage_order"] == 2
+    assert StageTransition.objects.filter(plan=plan).first().reason == "Team review: safe at home"
 
 
 @pytest.mark.django_db

@@ -358,7 +358,7 @@ def test_the_stage_form_says_what_the_measured_criteria_still_lack(
     assert "Not ready by its measured criteria yet." in card
     shown = date_format(TODAY() - datetime.timedelta(days=1), "j M Y")
     assert f"Berg Balance Scale 39 on {shown} (needs ≥ 45)" in card
-    assert "Moving on stays your decision: if you move on now, say why in the reason" in card
+    assert "Moving on stays your decision: to move on now, give your reason below" in card
 
 
 @pytest.mark.django_db
@@ -372,6 +372,30 @@ def test_the_stage_form_has_no_caution_when_the_plan_is_ready_or_has_no_measured
     StageExitCriterion.objects.all().delete()
     unmeasured = advance_card(client.get(reverse("plans:plan_detail", args=[plan.pk])))
     assert "Not ready by its measured criteria yet." not in unmeasured
+
+
+@pytest.mark.django_db
+def test_moving_on_against_the_criteria_asks_the_reason_next_to_its_field(
+    client, ruled_plan, physician, physiotherapist
+):
+    record(ruled_plan, "berg", 39, physiotherapist, days=1)
+    client.force_login(physician)
+    advance = reverse("plans:plan_advance", args=[ruled_plan.pk])
+    response = client.post(advance, {"to_order": "", "reason": ""})
+    assert response.status_code == 200
+    form = advance_card(response)
+    assert "Stage 1 has not met its exit criteria yet (Berg Balance Scale 39 on" in form
+    assert "say why the plan moves on now." in form
+    assert 'id="id_reason"' in form and "is-invalid" in form
+    ruled_plan.refresh_from_db()
+    assert ruled_plan.current_stage.order == 1
+    assert ruled_plan.transitions.count() == 1
+
+    response = client.post(advance, {"to_order": "", "reason": "Discharge date brought forward"})
+    assert response.status_code == 302
+    ruled_plan.refresh_from_db()
+    assert ruled_plan.current_stage.order == 2
+    assert ruled_plan.transitions.first().reason == "Discharge date brought forward"
 
 
 # --- The plan page panel --------------------------------------------------------------

@@ -228,7 +228,9 @@ def test_scores_from_before_the_stage_started_do_not_count(
     ruled_plan, physician, occupational_therapist
 ):
     record(ruled_plan, "barthel", 80, occupational_therapist, days=10)
-    plan_services.advance_stage(plan=ruled_plan, by=physician, effective_date=days_ago(7))
+    plan_services.advance_stage(
+        plan=ruled_plan, by=physician, effective_date=days_ago(7), reason="Team review"
+    )
     progress = progress_of(ruled_plan)
     assert progress.stage.order == 2
     assert [s.state for s in progress.criteria] == ["no data yet"]
@@ -238,6 +240,73 @@ def test_scores_from_before_the_stage_started_do_not_count(
     # A week in stage 2 of a two-week minimum: met, but not yet ready.
     assert progress.full_weeks_in_stage == 1 and progress.weeks_to_wait == 1
     assert not progress.ready
+
+
+# --- Moving on against the criteria --------------------------------------------------
+
+
+def refusal(error: ValidationError) -> tuple[str, str]:
+    (field_error,) = error.error_dict["reason"]
+    return field_error.code, field_error.messages[0]
+
+
+@pytest.mark.django_db
+def test_moving_on_before_the_measured_criteria_are_met_needs_a_reason(
+    ruled_plan, physician, physiotherapist
+):
+    record(ruled_plan, "berg", 39, physiotherapist, days=1)
+    with pytest.raises(ValidationError) as refused:
+        plan_services.advance_stage(plan=ruled_plan, by=physician)
+    code, message = refusal(refused.value)
+    assert code == "reason_required_against_criteria"
+    assert message.startswith("Stage 1 has not met its exit criteria yet (")
+    assert f"Berg Balance Scale 39 on {date_format(days_ago(1), 'j M Y')} (needs ≥ 45)" in message
+    assert "10-Metre Walk Test: not yet measured in this stage" in message
+    assert message.endswith("say why the plan moves on now.")
+    ruled_plan.refresh_from_db()
+    assert ruled_plan.current_stage.order == 1
+    assert ruled_plan.transitions.count() == 1  # the start only
+
+    stage = plan_services.advance_stage(
+        plan=ruled_plan, by=physician, reason="Walking with a stick at home; family ready"
+    )
+    assert stage.order == 2
+    assert ruled_plan.transitions.first().reason == "Walking with a stick at home; family ready"
+
+
+@pytest.mark.django_db
+def test_moving_on_before_the_minimum_time_needs_a_reason_even_with_scores_met(
+    ruled_protocol, physician, physiotherapist, occupational_therapist
+):
+    plan = start(ruled_protocol, physician, physiotherapist, occupational_therapist, days=3)
+    record(plan, "berg", 47, physiotherapist)
+    record(plan, "ten_metre_walk", "0.5", physiotherapist)
+    with pytest.raises(ValidationError) as refused:
+        plan_services.advance_stage(plan=plan, by=physician)
+    code, message = refusal(refused.value)
+    assert code == "reason_required_against_criteria"
+    assert "(at least 1 week in the stage (0 so far))" in message
+    assert "Berg" not in message  # met criteria are not listed
+
+
+@pytest.mark.django_db
+def test_a_ready_stage_or_one_that_measures_nothing_moves_on_without_a_reason(
+    ruled_plan, plan, physician, physiotherapist
+):
+    record(ruled_plan, "berg", 47, physiotherapist, days=1)
+    record(ruled_plan, "ten_metre_walk", "0.45", physiotherapist, days=1)
+    assert plan_services.advance_stage(plan=ruled_plan, by=physician).order == 2
+    assert ruled_plan.transitions.first().reason == ""
+    # Stage 2 measures Barthel; going back to stage 1 asks the reason going back always asks.
+    with pytest.raises(ValidationError) as refused:
+        plan_services.advance_stage(plan=ruled_plan, by=physician, to_order=1)
+    assert refused.value.error_dict["reason"][0].code == "reason_required"
+    # Another plan on the protocol, nothing measured yet: refused until the
+    # criteria are taken away, leaving the written ones to the team's judgement.
+    with pytest.raises(ValidationError):
+        plan_services.advance_stage(plan=plan, by=physician)
+    StageExitCriterion.objects.filter(protocol_stage__protocol=plan.protocol).delete()
+    assert plan_services.advance_stage(plan=plan, by=physician).order == 2
 
 
 @pytest.mark.django_db
