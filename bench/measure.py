@@ -51,6 +51,8 @@ class Page:
     ratio: float | None = None
     # The bare page's median over the requests made between this page's.
     bare_median_ms: float | None = None
+    # Of a request at full size, the milliseconds spent waiting on PostgreSQL.
+    database_ms: float | None = None
     slowest_sql: dict | None = None
 
     @property
@@ -91,6 +93,7 @@ class Page:
             "timed_requests": self.requests,
             "ratio_to_bare": self.ratio,
             "bare_median_ms_beside": self.bare_median_ms,
+            "database_ms": self.database_ms,
             "within_ratio_target": None if self.ratio is None else self.ratio <= MAX_RATIO,
             "slowest_sql": self.slowest_sql,
         }
@@ -249,6 +252,39 @@ def time_pages(
         # The bare page's own figure: every bare request of the run.
         bare.median_ms = bare.medians[label] = round(statistics.median(bare_times) * 1000, 2)
         bare.requests = len(bare_times)
+
+
+class _DatabaseClock:
+    """An execute wrapper that adds up the time spent in the database driver."""
+
+    def __init__(self):
+        self.seconds = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def database_time(pages: list[Page], repeat: int = 7) -> None:
+    """Median milliseconds per request spent in the database driver (sending each
+    query, PostgreSQL planning and running it, reading the rows back), apart from
+    the timed requests so that measuring it does not slow them. What is left of a
+    page's time is Python: the ORM building queries and rows, views, templates."""
+    for page in pages:
+        if not page.present:
+            continue
+        client = _client(page.user)
+        client.get(page.path)
+        spent = []
+        for _ in range(repeat):
+            clock = _DatabaseClock()
+            with connection.execute_wrapper(clock):
+                client.get(page.path)
+            spent.append(clock.seconds)
+        page.database_ms = round(statistics.median(spent) * 1000, 2)
 
 
 def slowest_queries(pages: list[Page]) -> None:

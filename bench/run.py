@@ -126,6 +126,7 @@ def main() -> int:
 
     say(f"Timing pages at full size ({repeat} requests each, fewer for a page over 15 s)…")
     measure.time_pages(pages, repeat)
+    measure.database_time(pages)
     measure.slowest_queries(pages)
     figures = measure.clinic_figures()
     hot = measure.hot_queries(clinic)
@@ -173,9 +174,9 @@ def print_report(results: dict) -> None:
     say("")
     say(
         f"{'Page':<28} {'queries 1% / 10% / 100%':>24} {'ms at 1%':>9} {'median ms':>10} "
-        f"{'× 1%':>6} {'bare ms':>8} {'× bare':>7}  target"
+        f"{'in SQL':>7} {'× 1%':>6} {'bare ms':>8} {'× bare':>7}  target"
     )
-    say("-" * 108)
+    say("-" * 116)
     for page in results["pages"]:
         if not page["present"]:
             say(f"{page['name']:<28} {'not present':>24}")
@@ -191,6 +192,8 @@ def print_report(results: dict) -> None:
         growth = "" if page["growth"] is None else f"{page['growth']:.2f}"
         beside = page.get("bare_median_ms_beside")
         beside = "" if beside is None else f"{beside:.1f}"
+        in_sql = page.get("database_ms")
+        in_sql = "" if in_sql is None else f"{in_sql:.1f}"
         if page["ratio_to_bare"] is None:
             verdict = ""
         else:
@@ -198,7 +201,7 @@ def print_report(results: dict) -> None:
                 page["flat"] and page["within_query_target"] and page["within_ratio_target"]
             )
         say(
-            f"{page['name']:<28} {counts:>24} {small:>9} {median:>10} {growth:>6} "
+            f"{page['name']:<28} {counts:>24} {small:>9} {median:>10} {in_sql:>7} {growth:>6} "
             f"{beside:>8} {ratio:>7}  {verdict}"
         )
     figures = results["clinic_figures"]
