@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from bench import seed
 from patients.models import Patient
+from patients.views import search_patients
 from plans import dashboards, selectors
 from plans.models import RehabPlan, SessionAllocation, TherapySession
 from rehab.models import Discipline, User
@@ -326,7 +327,9 @@ def explain(sql: str) -> dict:
     scans = []
     for node in _nodes(top["Plan"]):
         kind = node["Node Type"]
-        if "Scan" in kind and "Relation Name" in node:
+        if kind == "Bitmap Index Scan":  # under a Bitmap Heap Scan: which index it read
+            scans.append(f"{kind} using {node['Index Name']} ({node.get('Actual Rows', 0)} rows)")
+        elif "Scan" in kind and "Relation Name" in node:
             where = node.get("Index Name")
             scans.append(
                 f"{kind} on {node['Relation Name']}"
@@ -348,6 +351,7 @@ def hot_queries(clinic: seed.Clinic) -> dict[str, dict]:
     )
     today = timezone.localdate()
     monday = selectors.week_start(today)
+    surname = Patient.objects.get(pk=plan.patient_id).full_name.split()[-1]
     queries = {
         "Sessions of one therapist in one week (worklist, timetable)": (
             TherapySession.objects.filter(
@@ -365,6 +369,9 @@ def hot_queries(clinic: seed.Clinic) -> dict[str, dict]:
         ).order_by("-date", "-start_time", "-pk")[:20],
         "Active plans of one physician (physician home)": RehabPlan.objects.filter(
             lead_physician_id=plan.lead_physician_id, status=RehabPlan.Status.ACTIVE
+        ),
+        "Patients whose name holds a word, a page of 25 (patient search)": (
+            search_patients(Patient.objects.all(), surname).order_by("full_name")[:25]
         ),
         "Newest sessions first, a page of 25 (API session list)": (
             TherapySession.objects.order_by("-date", "-start_time", "-pk")[:25]

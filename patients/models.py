@@ -95,6 +95,8 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["full_name", "record_number"]
+        # On PostgreSQL the search also has trigram indexes of the name and record
+        # number (migration 0003): they exist on one database only, so not here.
         indexes = [models.Index(fields=["full_name"], name="patients_full_name_idx")]
 
     def __str__(self) -> str:
