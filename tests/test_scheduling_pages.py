@@ -1,6 +1,7 @@
 """Timetable pages: booking a plan, reviewing it, week views, moving and marking."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -400,6 +401,25 @@ def test_plan_page_shows_booked_and_attended_from_the_timetable(
 
 
 # --- Query counts ------------------------------------------------------------------------
+
+
+def test_clinic_week_lists_each_appointment_apart_with_its_time_first(client, plan, front_desk):
+    book_weeks(plan, front_desk, weeks=1)
+    week = next_monday()
+    response = page(client, front_desk, reverse("scheduling:clinic_week"), week=week.isoformat())
+    assert response.status_code == 200
+    text = response.content.decode()
+    booked = Appointment.objects.filter(discipline="PT", start__date__gte=week).order_by("start")
+    first = booked.first()
+    address = re.escape(reverse("scheduling:appointment_detail", args=[first.pk]))
+    item = re.search(
+        rf'<li><a href="{address}[^"]*"><strong class="text-nowrap">'
+        r"(\d\d:\d\d)</strong> ([^<]+)</a></li>",
+        text,
+    )
+    assert item, "each appointment is an item of its day's list, its time in bold"
+    assert item.group(1) == timezone.localtime(first.start).strftime("%H:%M")
+    assert item.group(2) == plan.patient.full_name
 
 
 def test_week_views_do_not_query_per_appointment(
