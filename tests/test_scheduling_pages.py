@@ -1,6 +1,7 @@
 """Timetable pages: booking a plan, reviewing it, week views, moving and marking."""
 
 import datetime
+import html
 import re
 
 import pytest
@@ -395,6 +396,8 @@ def test_plan_page_shows_booked_and_attended_from_the_timetable(
     content = response.content.decode()
     assert response.status_code == 200
     assert "Allocated against booked against attended" in content
+    # The two tables count different things; the timetable's says which.
+    assert "Sessions logged without an appointment count only in" in html.unescape(content)
     assert "Cancelled by patient — Wedding" in content
     done.refresh_from_db()
     assert done.therapy_session is None
