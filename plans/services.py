@@ -322,7 +322,6 @@ def allocate_therapist(
     return changed
 
 
-@transaction.atomic
 def _exit_outstanding(plan: RehabPlan, stage: PlanStage, on: datetime.date) -> list[str]:
     """What the stage's exit rules still lack on `on`, from whichever capability
     keeps them (outcomes answers for its measured criteria)."""
@@ -330,6 +329,7 @@ def _exit_outstanding(plan: RehabPlan, stage: PlanStage, on: datetime.date) -> l
     return [item for _, lacking in answers for item in lacking or []]
 
 
+@transaction.atomic
 def advance_stage(
     *,
     plan: RehabPlan,
