@@ -33,6 +33,8 @@ def review_after_status_change(sender, plan, by=None, **kwargs):
             reason=f"The plan is {plan.get_status_display().lower()}: "
             "its future appointments are no longer needed.",
         )
+    else:
+        services.review_after_resume(plan=plan, by=by)
 
 
 @receiver(signals.plan_therapist_changed, dispatch_uid="scheduling_review_on_new_therapist")

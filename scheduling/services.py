@@ -616,6 +616,20 @@ def apply_review(*, plan: RehabPlan, by, fingerprint: str, now=None) -> ReviewDi
 
 
 @transaction.atomic
+def review_after_resume(*, plan: RehabPlan, by) -> TimetableReview | None:
+    """A plan active again: the review its hold asked for (cancel the future) no
+    longer stands. Closed when the booked appointments still fit the plan; when
+    they do not, it asks for them to be checked instead."""
+    if timetable_is_stale(plan, timezone.now()):
+        return request_review(
+            plan=plan,
+            reason="The plan is active again: check its future appointments.",
+        )
+    dismiss_review(plan=plan, by=by)
+    return None
+
+
+@transaction.atomic
 def dismiss_review(*, plan: RehabPlan, by, now=None) -> int:
     """Close a plan's open review without changing the timetable."""
     return TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).update(

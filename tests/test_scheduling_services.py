@@ -387,6 +387,42 @@ def test_putting_a_plan_on_hold_offers_to_cancel_its_future(
     assert not Appointment.objects.filter(plan=plan, status="booked").exists()
 
 
+def test_resuming_a_plan_withdraws_the_holds_review_and_keeps_its_appointments(
+    plan, physician, front_desk, django_capture_on_commit_callbacks
+):
+    book_weeks(plan, front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.change_plan_status(
+            plan=plan, status="on_hold", by=physician, reason="Admitted to hospital"
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.change_plan_status(plan=plan, status="active", by=physician)
+    review = TimetableReview.objects.get(plan=plan)
+    assert review.resolved_at is not None and review.resolved_by == physician
+    assert Appointment.objects.filter(plan=plan, status="booked").count() == 16
+    assert not services.review_diff(RehabPlan.objects.get(pk=plan.pk)).changes_anything
+
+
+def test_resuming_a_plan_whose_appointments_no_longer_fit_asks_to_check_them(
+    plan, physician, front_desk, therapist_not_on_plan, django_capture_on_commit_callbacks
+):
+    book_weeks(plan, front_desk)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.change_plan_status(
+            plan=plan, status="on_hold", by=physician, reason="Admitted to hospital"
+        )
+        # While on hold, physiotherapy goes to another therapist.
+        plan_services.allocate_therapist(
+            plan=plan, discipline="PT", therapist=therapist_not_on_plan, by=physician
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.change_plan_status(plan=plan, status="active", by=physician)
+    review = TimetableReview.objects.get(plan=plan, resolved_at__isnull=True)
+    assert review.reason.startswith("The plan is active again")
+    diff = services.review_diff(RehabPlan.objects.get(pk=plan.pk))
+    assert diff.cancel and diff.add  # the old therapist's appointments, the new one's
+
+
 def test_individualising_the_current_stage_asks_for_a_review(
     plan, physician, front_desk, django_capture_on_commit_callbacks
 ):
