@@ -33,7 +33,7 @@ PAGE_QUERIES = {
     "plan_page": 15,
     "patient_list": 7,
     "patient_search": 7,
-    "patient_page": 11,
+    "patient_page": 12,
     "protocol_list": 5,
     "protocol_page": 8,
     "family_summary": 7,

@@ -384,6 +384,41 @@ def test_absent_is_one_click_from_the_worklist(client, plan, physiotherapist):
     assert TherapySession.objects.count() == 1
 
 
+def test_front_desk_reaches_a_plans_booking_from_the_patient_page(
+    client, plan, physician, front_desk, physiotherapist, django_capture_on_commit_callbacks
+):
+    patient_page = reverse("patients:detail", args=[plan.patient.pk])
+    booking = reverse("scheduling:plan_timetable", args=[plan.pk])
+    response = page(client, front_desk, patient_page)
+    assert response.status_code == 200
+    assert f'href="{booking}">Book or change the timetable</a>' in response.content.decode()
+    assert page(client, front_desk, booking).status_code == 200
+
+    book_weeks(plan, front_desk, weeks=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.change_plan_status(
+            plan=plan, status="on_hold", by=physician, reason="Admitted to hospital"
+        )
+    text = page(client, front_desk, patient_page).content.decode()
+    assert booking not in text  # no running plan to book for
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.change_plan_status(plan=plan, status="active", by=physician)
+        plan_services.individualise_stage_mix(
+            stage=plan.stages.get(status="current"),
+            pt_sessions_per_week=4,
+            ot_sessions_per_week=4,
+            reason="Tires quickly",
+            by=physician,
+        )
+    text = page(client, front_desk, patient_page).content.decode()
+    review = reverse("scheduling:plan_review", args=[plan.pk])
+    assert f'href="{review}">Review the timetable</a>' in text
+
+    # Therapists do not book: no such button for them.
+    text = page(client, physiotherapist, patient_page).content.decode()
+    assert booking not in text and review not in text
+
+
 def test_plan_page_shows_booked_and_attended_from_the_timetable(
     client, plan, physician, physiotherapist
 ):

@@ -811,7 +811,7 @@ def test_front_desk_sees_plans_and_sessions_but_no_clinical_notes(
     assert "Attended, 45 min" in html
     assert "Tired after the stairs." not in html and "SOAP" not in html
     assert "Start a plan" not in html
-    assert reverse("plans:plan_detail", args=[plan.pk]) not in html
+    assert f'href="{reverse("plans:plan_detail", args=[plan.pk])}"' not in html
     assert f'href="{edit_url(plan.patient)}"' in html
 
 

@@ -4,8 +4,10 @@ those apps never import the timetable)."""
 import datetime
 
 from django import template
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from plans.models import RehabPlan
 from scheduling import access, selectors
 from scheduling.forms import PreferenceForm
 from scheduling.models import (
@@ -73,8 +75,19 @@ def therapist_today(context):
 
 @register.inclusion_tag("scheduling/partials/patient_panel.html", takes_context=True)
 def patient_timetable_panel(context, patient):
-    """On the patient page: the next appointments and the preferred time of day."""
+    """On the patient page: the next appointments, the preferred time of day and, for
+    those who book, where to book each running plan's timetable (or review it)."""
     user = context["request"].user
+    can_book = access.can_book(user)
+    running = []
+    if can_book:
+        open_review = TimetableReview.objects.filter(plan=OuterRef("pk"), resolved_at__isnull=True)
+        running = list(
+            RehabPlan.objects.filter(patient=patient, status=RehabPlan.Status.ACTIVE)
+            .select_related("protocol")
+            .annotate(needs_review=Exists(open_review))
+            .order_by("start_date", "pk")
+        )
     preference = PatientPreference.objects.filter(patient=patient).first()
     time_of_day = preference.time_of_day if preference else PatientPreference.TimeOfDay.ANY
     upcoming = (
@@ -88,7 +101,8 @@ def patient_timetable_panel(context, patient):
         "patient": patient,
         "upcoming": list(upcoming),
         "time_of_day_label": PatientPreference.TimeOfDay(time_of_day).label,
-        "can_book": access.can_book(user),
+        "can_book": can_book,
+        "running_plans": running,
         "preference_form": PreferenceForm(initial={"time_of_day": time_of_day}),
         "request": context["request"],
     }
