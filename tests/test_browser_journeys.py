@@ -181,3 +181,18 @@ def test_a_missing_score_is_shown_beside_its_row_of_buttons(page, demo_clinic):
     expect(page.get_by_text("Some items need another look")).to_be_visible()
     expect(page.get_by_text(re.compile(r"Pain now .*: choose a score\."))).to_be_visible()
     screenshot(page, "assessment-missing-score")
+
+
+def test_a_physicians_menu_fits_a_tablet_held_upright(page, demo_clinic):
+    sign_in(page, "dr.rao")
+    page.set_viewport_size({"width": 820, "height": 1180})
+    page.goto("/")
+    # Too narrow for the physician's links beside their name: the menu folds away.
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    page.get_by_role("button", name="Show menu").click()
+    sign_out = page.get_by_role("button", name="Sign out")
+    expect(sign_out).to_be_visible()
+    box = sign_out.bounding_box()
+    assert box["x"] + box["width"] <= 820
+    assert page.evaluate("document.documentElement.scrollWidth") <= 820
+    screenshot(page, "physician-menu-tablet")
