@@ -7,6 +7,7 @@ next to the field they concern.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -500,6 +501,7 @@ def family_summary(request, pk: int):
         "three_aims": THREE_AIMS,
         "physiotherapist": therapists.get(Discipline.PT),
         "occupational_therapist": therapists.get(Discipline.OT),
+        "clinic_phone": settings.CLINIC_PHONE,
         "is_closed": plan.status in CLOSED,
         "today": timezone.localdate(),
     }

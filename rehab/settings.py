@@ -158,6 +158,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Kolkata")
+# The number families call, printed on the family summary (none printed when unset).
+CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "").strip()
 USE_I18N = True
 USE_TZ = True
 

@@ -69,6 +69,26 @@ def test_family_summary_explains_the_stage_both_therapies_and_who_to_call(
 
 
 @pytest.mark.django_db
+def test_family_summary_gives_the_clinics_number_when_it_has_one(client, physician, plan, settings):
+    client.force_login(physician)
+    assert "telephone" not in page(client.get(url(plan)))
+    settings.CLINIC_PHONE = "+91 80 2345 6789"
+    text = page(client.get(url(plan)))
+    assert "Ask for them at the clinic (telephone <strong" in text
+    assert "+91 80 2345 6789</strong>)" in text
+
+
+@pytest.mark.django_db
+def test_family_summary_says_both_sides_for_a_bilateral_condition(client, physician, plan):
+    plan.diagnosis.affected_side = "bilateral"
+    plan.diagnosis.save()
+    client.force_login(physician)
+    text = page(client.get(url(plan)))
+    assert "Stroke, affecting both sides." in text
+    assert "bilateral" not in text.lower()
+
+
+@pytest.mark.django_db
 def test_family_summary_tells_how_the_mix_changes_at_the_next_stage(client, physician, plan):
     services.advance_stage(plan=plan, by=physician)
     client.force_login(physician)
