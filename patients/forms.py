@@ -108,6 +108,13 @@ class DiagnosisForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["condition"].queryset = self.fields["condition"].queryset.order_by("name")
         self.fields["condition"].empty_label = "Choose a condition"
+        side = self.fields["affected_side"]
+        side.choices = [("", "Choose the side"), *Diagnosis.Side.choices]
+        side.error_messages["required"] = "Choose the affected side, or “Not applicable”."
+        if self.instance.pk is None:
+            # A new diagnosis starts with no side chosen: offered "Not applicable" by
+            # default, a stroke was saved without the side it affects.
+            self.initial["affected_side"] = ""
         self.fields["asia_grade"].choices = [("", "Not recorded"), *Diagnosis.AsiaGrade.choices]
         self.fields["asia_grade"].help_text = "Spinal cord injury only; needs the level."
         self.helper = FormHelper()

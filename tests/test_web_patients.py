@@ -120,8 +120,8 @@ def management(total: int, initial: int = 0) -> dict:
 
 
 def blank_diagnosis(index: int) -> dict:
-    """The blank diagnosis form as a browser posts it: only its default side."""
-    return {f"diagnoses-{index}-affected_side": "not_applicable"}
+    """The blank diagnosis form as a browser posts it: every field empty."""
+    return {f"diagnoses-{index}-affected_side": ""}
 
 
 def existing_diagnoses_data(patient) -> dict:
@@ -364,10 +364,19 @@ def test_register_page_filled_in_as_a_browser_would(client, front_desk, stroke):
     data.update(patient_data())
     data["diagnoses-0-condition"] = str(stroke.pk)
     data["diagnoses-0-onset_date"] = (TODAY() - datetime.timedelta(days=9)).isoformat()
+    # The side starts unchosen: a stroke's side is asked for, not assumed.
+    assert data["diagnoses-0-affected_side"] == ""
+    response = client.post(REGISTER_URL, data)
+    assert response.status_code == 200
+    message = "Choose the affected side, or “Not applicable”."
+    assert error_on_field(response, "diagnoses-0-affected_side", message)
+    assert not Patient.objects.exists()
+    data["diagnoses-0-affected_side"] = "left"
     response = client.post(REGISTER_URL, data)
     assert response.status_code == 302
     patient = Patient.objects.get()
     assert patient.diagnoses.get().is_primary
+    assert patient.diagnoses.get().affected_side == "left"
 
 
 @pytest.mark.django_db
@@ -434,7 +443,7 @@ def test_register_refuses_bad_patient_details_next_to_the_field_and_saves_nothin
             "Enter a level from C1 to S5, such as C5 or T10.",
         ),
         ({"condition": ""}, "condition", "This field is required."),
-        ({"affected_side": ""}, "affected_side", "This field is required."),
+        ({"affected_side": ""}, "affected_side", "Choose the affected side, or “Not applicable”."),
     ],
 )
 def test_register_refuses_a_bad_diagnosis_next_to_its_field_and_saves_nothing(
