@@ -285,7 +285,7 @@ def test_therapists_cannot_open_the_registry(client, physiotherapist, url):
     client.force_login(physiotherapist)
     response = client.get(url)
     assert response.status_code == 403
-    assert "This page is not part of your role" in response.content.decode()
+    assert "You cannot open this page" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -463,7 +463,13 @@ def test_plan_page_query_count_does_not_grow_with_the_session_log(
 @pytest.mark.parametrize("persona", ["front_desk", "therapist_not_on_plan"])
 def test_plan_page_is_refused_to_staff_off_the_plan(client, request, persona, plan):
     client.force_login(request.getfixturevalue(persona))
-    assert client.get(url("plan_detail", plan.pk)).status_code == 403
+    response = client.get(url("plan_detail", plan.pk))
+    assert response.status_code == 403
+    text = page(response)
+    assert "You cannot open this page" in text
+    # A therapist is told why: plans open to the patient's own therapists.
+    only_theirs = "a patient's plan only while you are one of that patient's therapists"
+    assert (only_theirs in text) == (persona == "therapist_not_on_plan")
 
 
 @pytest.mark.django_db

@@ -710,7 +710,7 @@ def test_front_desk_has_no_part_in_protocols(client, front_desk, protocol, draft
     for page in (LIST_URL, CREATE_URL, url("detail", protocol), url("edit", draft)):
         response = client.get(page)
         assert response.status_code == 403
-        assert "This page is not part of your role" in response.content.decode()
+        assert "You cannot open this page" in response.content.decode()
     assert client.post(url("publish", draft)).status_code == 403
     assert client.post(url("new_version", protocol)).status_code == 403
     assert client.post(url("retire", protocol), {"confirm": "yes"}).status_code == 403
