@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils.functional import cached_property
 
 
@@ -46,8 +47,12 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
-        # Cached on the instance (role checks happen many times a page); reads
-        # prefetched groups when a list prefetches them.
+        """The user's clinic roles. Cached on the instance (role checks happen many
+        times a page); read with the user when it comes from `with_roles` (the
+        signed-in user does), else from the groups, prefetched or not."""
+        flags = {role: self.__dict__.get(flag) for role, flag in ROLE_FLAGS.items()}
+        if None not in flags.values():
+            return frozenset(role for role, member in flags.items() if member)
         return frozenset(group.name for group in self.groups.all())
 
     def has_role(self, *roles: str) -> bool:
@@ -79,6 +84,19 @@ class User(AbstractUser):
             if role in self.role_names:
                 return role.label
         return "Administrator" if self.is_superuser else "Staff"
+
+
+# The annotation `with_roles` gives each role (a name `role_names` reads back).
+ROLE_FLAGS = {role: f"in_role_{role.name.lower()}" for role in Role}
+
+
+def with_roles(queryset):
+    """Users with their clinic roles read in the same query: every page asks for
+    the signed-in user's roles, and this saves it a query for their groups."""
+    memberships = User.groups.through.objects.filter(user_id=OuterRef("pk"))
+    return queryset.annotate(
+        **{flag: Exists(memberships.filter(group__name=role)) for role, flag in ROLE_FLAGS.items()}
+    )
 
 
 def staff_with_role(*roles: str):

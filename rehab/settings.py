@@ -140,10 +140,11 @@ DATABASES = {
 }
 
 AUTH_USER_MODEL = "rehab.User"
-# The lockout backend refuses a locked-out sign-in before the password is checked.
+# The lockout backend refuses a locked-out sign-in before the password is checked;
+# StaffBackend is Django's ModelBackend reading the user's roles with them.
 AUTHENTICATION_BACKENDS = [
     "rehab.security.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "rehab.backends.StaffBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -26,25 +26,25 @@ SMALL, LARGE = 2, 12
 
 # The most queries each page may ask (sign-in session and user included).
 PAGE_QUERIES = {
-    "physician_home": 9,
-    "attention_page": 6,
-    "therapist_worklist": 10,
+    "physician_home": 8,
+    "attention_page": 5,
+    "therapist_worklist": 9,
     # The plan's own queries plus the outcomes, timetable and history panels.
-    "plan_page": 15,
-    "patient_list": 7,
-    "patient_search": 7,
-    "patient_page": 12,
-    "protocol_list": 5,
-    "protocol_page": 8,
-    "family_summary": 7,
-    "session_log_form": 7,
+    "plan_page": 14,
+    "patient_list": 6,
+    "patient_search": 6,
+    "patient_page": 11,
+    "protocol_list": 4,
+    "protocol_page": 7,
+    "family_summary": 6,
+    "session_log_form": 6,
 }
 API_QUERIES = {
-    "api:patient-list": 6,
+    "api:patient-list": 5,
     "api:condition-list": 4,
-    "api:protocol-list": 6,
-    "api:plan-list": 7,
-    "api:session-list": 4,  # paged by cursor: no count
+    "api:protocol-list": 5,
+    "api:plan-list": 6,
+    "api:session-list": 3,  # paged by cursor: no count
 }
 
 

@@ -2,7 +2,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
-from rehab.models import Role
+from rehab.backends import StaffBackend
+from rehab.models import Role, User
 from tests import factories
 
 
@@ -36,6 +37,35 @@ def test_discipline_follows_the_group(
 def test_inactive_staff_have_no_role():
     therapist = factories.physiotherapist(is_active=False)
     assert therapist.discipline is None
+
+
+@pytest.mark.django_db
+def test_the_signed_in_user_comes_with_their_roles_in_one_query(
+    physiotherapist, physician, front_desk, django_assert_num_queries
+):
+    backend = StaffBackend()
+    for person, role in (
+        (physiotherapist, Role.PHYSIOTHERAPIST),
+        (physician, Role.PHYSICIAN),
+        (front_desk, Role.FRONT_DESK),
+    ):
+        with django_assert_num_queries(1):
+            user = backend.get_user(person.pk)
+            assert user.role_names == {role}
+            assert user.is_therapist == (role == Role.PHYSIOTHERAPIST)
+            assert user.is_physician == (role == Role.PHYSICIAN)
+    # Read any other way, a user still has their roles, from their groups.
+    assert User.objects.get(pk=physician.pk).role_names == {Role.PHYSICIAN}
+
+
+@pytest.mark.django_db
+def test_a_user_made_inactive_is_signed_out_on_their_next_request(client, physician):
+    client.force_login(physician)
+    assert client.get("/").status_code == 200
+    User.objects.filter(pk=physician.pk).update(is_active=False)
+    assert StaffBackend().get_user(physician.pk) is None
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
 @pytest.mark.django_db
