@@ -5,6 +5,7 @@ from django.db.models import Count
 from plans import services
 from plans.models import (
     PlanStage,
+    PlanStatusChange,
     Protocol,
     ProtocolStage,
     RehabPlan,
@@ -309,6 +310,26 @@ class StageMixChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # part of the clinical record
+
+
+@admin.register(PlanStatusChange)
+class PlanStatusChangeAdmin(admin.ModelAdmin):
+    """Read only: a status changes on the plan's page (or this admin's plan actions)."""
+
+    list_display = ["plan", "from_status", "to_status", "effective_date", "changed_by", "reason"]
+    list_filter = ["to_status"]
+    list_select_related = ["plan__patient", "plan__protocol", "changed_by"]
+    search_fields = ["plan__patient__full_name", "plan__patient__record_number"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(StageTransition)

@@ -583,6 +583,34 @@ class StageTransition(models.Model):
         return self.from_stage is not None and self.to_stage.order < self.from_stage.order
 
 
+class PlanStatusChange(models.Model):
+    """The log of a plan put on hold, resumed, completed or discontinued: when, by
+    whom and why (the plan itself keeps only its latest reason)."""
+
+    plan = models.ForeignKey(RehabPlan, on_delete=models.PROTECT, related_name="status_changes")
+    from_status = models.CharField(max_length=14, choices=RehabPlan.Status.choices)
+    to_status = models.CharField(max_length=14, choices=RehabPlan.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    effective_date = models.DateField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_status=F("to_status")),
+                name="plans_status_change_changes_status",
+                violation_error_message="A status change moves the plan to another status.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
 class SessionAllocation(models.Model):
     """Who gives a plan stage's PT or OT sessions, and how many a week."""
 

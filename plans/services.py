@@ -19,6 +19,7 @@ from plans import signals
 from plans.models import (
     Discipline,
     PlanStage,
+    PlanStatusChange,
     Protocol,
     ProtocolStage,
     RehabPlan,
@@ -592,6 +593,14 @@ def change_plan_status(
                 )
             }
         )
+    change = PlanStatusChange(
+        plan=plan,
+        from_status=plan.status,
+        to_status=status,
+        changed_by=by,
+        effective_date=effective_date,
+        reason=reason.strip(),
+    )
     plan.status = status
     plan.status_reason = reason.strip()
     if closing:
@@ -603,6 +612,8 @@ def change_plan_status(
     plan.version += 1
     plan.full_clean()
     _by(plan, by).save()
+    change.full_clean()
+    change.save()
     _after_commit(signals.plan_status_changed, plan=plan, by=by)
     return plan
 

@@ -212,6 +212,7 @@ def _plan_page(request, plan: RehabPlan, *, advance_form=None, status_form=None)
             "from_stage", "to_stage", "changed_by"
         )
     )
+    status_changes = list(plan.status_changes.select_related("changed_by"))
     allowed_statuses = services.PLAN_STATUS_CHANGES[RehabPlan.Status(plan.status)]
     context = {
         "plan": plan,
@@ -225,6 +226,7 @@ def _plan_page(request, plan: RehabPlan, *, advance_form=None, status_form=None)
         "session_rows": session_rows,
         "transitions": transitions,
         "mix_changes": mix_changes,
+        "status_changes": status_changes,
         "can_change": can_change,
         "is_open": is_open,
         "can_log_session": plan.is_active and _is_allocated_here(user, plan),

@@ -46,6 +46,8 @@ def clinic(plan, physiotherapist, physician, superuser):
         reason="Tires quickly",
         by=physician,
     )
+    services.change_plan_status(plan=plan, status="on_hold", by=physician, reason="In hospital")
+    services.change_plan_status(plan=plan, status="active", by=physician)
     return plan
 
 
@@ -89,6 +91,7 @@ def test_admin_add_refused_only_where_a_service_makes_the_rows(client, superuser
         "plans.therapysession",
         "plans.stagemixchange",
         "plans.stagetransition",
+        "plans.planstatuschange",
     }
     for model in registered_models():
         opts = model._meta

@@ -1,12 +1,21 @@
 import datetime
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from plans import services
-from plans.models import PlanStage, RehabPlan, SessionAllocation, StageMixChange, StageTransition
+from plans.models import (
+    PlanStage,
+    PlanStatusChange,
+    RehabPlan,
+    SessionAllocation,
+    StageMixChange,
+    StageTransition,
+)
 from rehab.models import Discipline
 from tests import factories
 
@@ -342,6 +351,29 @@ def test_plan_status_changes(plan, physician):
     with pytest.raises(ValidationError) as excinfo:
         services.change_plan_status(plan=plan, status="active", by=physician)
     assert excinfo.value.error_dict["status"][0].code == "status_change_not_allowed"
+    # Each change is logged with who, when and why; the refused one is not.
+    log = list(
+        PlanStatusChange.objects.filter(plan=plan)
+        .order_by("changed_at", "pk")
+        .values_list("from_status", "to_status", "reason", "changed_by", "effective_date")
+    )
+    assert log == [
+        ("active", "on_hold", "Admitted", physician.pk, TODAY()),
+        ("on_hold", "active", "", physician.pk, TODAY()),
+        ("active", "discontinued", "Moved", physician.pk, TODAY()),
+    ]
+
+
+@pytest.mark.django_db
+def test_status_changes_made_before_the_log_are_read_back_from_the_history(plan, physician):
+    status_log = import_module("plans.migrations.0011_status_changes_from_history")
+    services.change_plan_status(plan=plan, status="on_hold", by=physician, reason="Admitted")
+    services.change_plan_status(plan=plan, status="active", by=physician)
+    fields = ("from_status", "to_status", "reason", "changed_by", "effective_date")
+    logged = list(PlanStatusChange.objects.order_by("changed_at").values_list(*fields))
+    PlanStatusChange.objects.all().delete()
+    status_log.from_history(apps, schema_editor=None)
+    assert list(PlanStatusChange.objects.order_by("changed_at").values_list(*fields)) == logged
 
 
 @pytest.mark.django_db

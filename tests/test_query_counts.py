@@ -30,7 +30,7 @@ PAGE_QUERIES = {
     "attention_page": 5,
     "therapist_worklist": 9,
     # The plan's own queries plus the outcomes, timetable and history panels.
-    "plan_page": 14,
+    "plan_page": 15,
     "patient_list": 6,
     "patient_search": 6,
     "patient_page": 11,

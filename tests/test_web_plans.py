@@ -839,6 +839,7 @@ def test_advance_accepts_only_post(client, physician, plan):
 @pytest.mark.django_db
 def test_physician_puts_a_plan_on_hold_and_resumes_it(client, physician, plan):
     client.force_login(physician)
+    assert "Holds and status changes" not in page(client.get(url("plan_detail", plan.pk)))
     response = client.post(
         url("plan_status", plan.pk), {"status": "on_hold", "reason": "Chest infection"}, follow=True
     )
@@ -851,6 +852,14 @@ def test_physician_puts_a_plan_on_hold_and_resumes_it(client, physician, plan):
     assert "The plan is active again." in page(response)
     plan.refresh_from_db()
     assert plan.status == "active"
+    # Resumed, the plan page still says when it was held and why.
+    text = page(response)
+    log = text[text.index("Holds and status changes") :]
+    log = log[: log.index("</table>")]
+    day = date_format(TODAY(), "j M Y")
+    assert f"<td>{day}</td>\n          <td>Active → On hold</td>" in log
+    assert "<td>Chest infection</td>" in log
+    assert "<td>On hold → Active</td>" in log
 
 
 @pytest.mark.django_db
