@@ -447,6 +447,17 @@ class RehabPlan(models.Model):
         # Reads the prefetched stages when a page prefetches them.
         return next((s for s in self.stages.all() if s.status == PlanStage.Status.CURRENT), None)
 
+    def hold_periods(self) -> list[tuple[datetime.date, datetime.date | None]]:
+        """(first day on hold, day it ended or None while it lasts), oldest first,
+        from the status log (`status_changes`, prefetched or read here)."""
+        periods: list[list] = []
+        for change in sorted(self.status_changes.all(), key=lambda c: (c.changed_at, c.pk)):
+            if change.to_status == self.Status.ON_HOLD:
+                periods.append([change.effective_date, None])
+            elif change.from_status == self.Status.ON_HOLD and periods and periods[-1][1] is None:
+                periods[-1][1] = change.effective_date
+        return [(start, end) for start, end in periods]
+
     def stage_on(self, day: datetime.date) -> "PlanStage | None":
         """The stage in force on a day: the last one started on or before it."""
         started = [s for s in self.stages.all() if s.started_on and s.started_on <= day]

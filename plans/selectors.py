@@ -32,6 +32,7 @@ from plans.models import (
     Discipline,
     Mix,
     PlanStage,
+    PlanStatusChange,
     RehabPlan,
     SessionAllocation,
     TherapySession,
@@ -155,6 +156,7 @@ class DisciplineWeek:
 class PlanWeek:
     week_start: datetime.date
     disciplines: dict[str, DisciplineWeek] = field(default_factory=dict)
+    on_hold: bool = False  # on hold every day of the week it ran: nothing allocated
 
     @property
     def week_end(self) -> datetime.date:
@@ -182,15 +184,25 @@ def _first_active_day(plan: RehabPlan, start: datetime.date) -> datetime.date | 
     return first if first <= last else None
 
 
+def _held_throughout(holds, first: datetime.date, last: datetime.date) -> bool:
+    """On hold every day from `first` to `last` (`holds` from `RehabPlan.hold_periods`)."""
+    return any(start <= first and (end is None or end > last) for start, end in holds)
+
+
 def allocated_weeks(plan: RehabPlan, weeks: list[datetime.date]) -> list[PlanWeek]:
     """Allocated sessions and minutes per discipline, week by week, from the
-    prefetched stages (no query): a week's allocation is the mix of the stage in
-    force on the plan's first day in that week."""
+    prefetched stages and status log: a week's allocation is the mix of the stage
+    in force on the plan's first day in that week, and nothing when the plan was
+    on hold every day of it that it ran."""
+    holds = plan.hold_periods()
     result = []
     for start in weeks:
         week = PlanWeek(start, {d: DisciplineWeek(discipline=d) for d in DISCIPLINES})
         day = _first_active_day(plan, start)
-        stage = plan.stage_on(day) if day else None
+        end = start + datetime.timedelta(days=6)
+        last = min(end, plan.end_date) if plan.end_date else end
+        week.on_hold = day is not None and _held_throughout(holds, day, last)
+        stage = plan.stage_on(day) if day and not week.on_hold else None
         if stage is not None:
             for discipline in DISCIPLINES:
                 sessions = stage.sessions_per_week(discipline)
@@ -371,7 +383,8 @@ def with_attention(queryset, today: datetime.date, days: int = 14):
     - `overdue`: the current stage has run past its typical weeks;
     - `low_adherence`: attended sessions in the last `days` finished days (today's
       sessions may not have happened yet) are under 75% of those allocated by the
-      current stage's mix over the days the plan ran;
+      current stage's mix over the days the plan ran (since it last resumed, when
+      it has been on hold);
     - `needs_attention`: either.
 
     Also `current_stage_name`, `current_stage_started_on`, `current_stage_typical_weeks`,
@@ -385,9 +398,21 @@ def with_attention(queryset, today: datetime.date, days: int = 14):
         date__range=(since, yesterday),
         attendance=TherapySession.Attendance.ATTENDED,
     )
-    # Days the plan ran in the window: all of them, or since it started (none if later).
+    # Days the plan ran in the window: all of them, or since it started or last
+    # came back from a hold (none if later). Days before a hold that ended within
+    # the window are left out, so a plan just resumed is not flagged for the hold.
+    resumed = PlanStatusChange.objects.filter(
+        plan=OuterRef("pk"),
+        from_status=RehabPlan.Status.ON_HOLD,
+        to_status=RehabPlan.Status.ACTIVE,
+    ).order_by("-effective_date", "-pk")
+    running_since = Greatest(
+        F("start_date"),
+        Coalesce(Subquery(resumed.values("effective_date")[:1]), F("start_date")),
+        output_field=DateField(),
+    )
     days_running = Greatest(
-        Least(DaysBetween(F("start_date"), Value(yesterday, output_field=DateField())) + 1, days),
+        Least(DaysBetween(running_since, Value(yesterday, output_field=DateField())) + 1, days),
         0,
     )
     weekly = ExpressionWrapper(

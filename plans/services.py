@@ -593,6 +593,32 @@ def change_plan_status(
                 )
             }
         )
+    # Holds are dated by their changes (weeks on hold allocate nothing): a change
+    # happens today or earlier, and not before the plan started or its last change.
+    previous = plan.status_changes.order_by("-changed_at", "-pk").first()
+    earliest = max(plan.start_date, previous.effective_date if previous else plan.start_date)
+    if effective_date > timezone.localdate():
+        raise ValidationError(
+            {
+                "effective_date": ValidationError(
+                    "A status change is recorded on the day it happens, not ahead.",
+                    code="date_in_future",
+                )
+            }
+        )
+    if effective_date < earliest:
+        raise ValidationError(
+            {
+                "effective_date": ValidationError(
+                    "The change cannot be dated before %(day)s, when the plan %(what)s.",
+                    code="date_before_last_change",
+                    params={
+                        "day": date_format(earliest, "j M Y"),
+                        "what": "last changed status" if previous else "started",
+                    },
+                )
+            }
+        )
     change = PlanStatusChange(
         plan=plan,
         from_status=plan.status,

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import OuterRef
+from django.db.models import OuterRef, Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +30,7 @@ from plans.forms import (
 from plans.models import (
     Mix,
     PlanStage,
+    PlanStatusChange,
     RehabPlan,
     StageMixChange,
     StageTransition,
@@ -212,7 +213,8 @@ def _plan_page(request, plan: RehabPlan, *, advance_form=None, status_form=None)
             "from_stage", "to_stage", "changed_by"
         )
     )
-    status_changes = list(plan.status_changes.select_related("changed_by"))
+    # Prefetched by plan_detail: the same rows give the weeks on hold.
+    status_changes = list(plan.status_changes.all())
     allowed_statuses = services.PLAN_STATUS_CHANGES[RehabPlan.Status(plan.status)]
     context = {
         "plan": plan,
@@ -251,8 +253,14 @@ def _status_form(plan: RehabPlan) -> PlanStatusForm:
 def plan_detail(request, pk: int):
     # The session log's page count comes with the plan: one query fewer.
     sessions = TherapySession.objects.filter(plan=OuterRef("pk"))
+    status_log = Prefetch(
+        "status_changes", queryset=PlanStatusChange.objects.select_related("changed_by")
+    )
     plan = get_object_or_404(
-        selectors.plan_with_stages().annotate(session_count=selectors.count_of(sessions)), pk=pk
+        selectors.plan_with_stages()
+        .prefetch_related(status_log)
+        .annotate(session_count=selectors.count_of(sessions)),
+        pk=pk,
     )
     access.require(access.can_view_plan(request.user, plan))
     return _plan_page(request, plan)

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from plans import selectors, services
@@ -100,7 +101,7 @@ def test_mix_timeline_projects_from_today_when_the_current_stage_is_overdue(week
 
 @pytest.mark.django_db
 def test_plan_weeks_costs_one_query(week_plan, django_assert_num_queries):
-    plan = selectors.plan_with_stages().get(pk=week_plan.pk)
+    plan = selectors.plan_with_stages().prefetch_related("status_changes").get(pk=week_plan.pk)
     list(plan.stages.all())
     with django_assert_num_queries(1):
         selectors.plan_weeks(plan, selectors.recent_weeks(timezone.localdate(), 8))
@@ -168,6 +169,70 @@ def test_attention_flags_overdue_and_low_delivery(week_plan, physiotherapist):
     assert flags.recent_delivered == 0
     assert flags.recent_allocated == 16  # 8 sessions a week for the whole fortnight
     assert flags.overdue == (today > MONDAY + datetime.timedelta(weeks=2))
+
+
+@pytest.mark.django_db
+def test_a_week_on_hold_allocates_nothing_and_says_so(week_plan, physician):
+    """On hold from the second week's Monday, back at work this week's Wednesday."""
+    hold, back = MONDAY + datetime.timedelta(weeks=1), MONDAY + datetime.timedelta(weeks=2, days=2)
+    services.change_plan_status(
+        plan=week_plan, status="on_hold", by=physician, reason="In hospital", effective_date=hold
+    )
+    resumed_on = min(back, timezone.localdate())
+    services.change_plan_status(
+        plan=week_plan, status="active", by=physician, effective_date=resumed_on
+    )
+    assert RehabPlan.objects.get(pk=week_plan.pk).hold_periods() == [(hold, resumed_on)]
+    plan = selectors.plan_with_stages().get(pk=week_plan.pk)
+    weeks = selectors.plan_weeks(plan, [MONDAY + datetime.timedelta(weeks=n) for n in range(3)])
+    assert [week.on_hold for week in weeks] == [False, True, False]
+    assert [week.total.allocated_sessions for week in weeks] == [8, 0, 8]
+
+
+@pytest.mark.django_db
+def test_a_plan_just_back_from_a_hold_is_not_flagged_for_the_days_it_was_held(week_plan, physician):
+    today = timezone.localdate()
+    services.change_plan_status(
+        plan=week_plan,
+        status="on_hold",
+        by=physician,
+        reason="In hospital",
+        effective_date=today - datetime.timedelta(days=12),
+    )
+    services.change_plan_status(plan=week_plan, status="active", by=physician)
+    flags = selectors.attention_flags(with_attention(week_plan, today))
+    assert (flags.recent_allocated, flags.low_adherence) == (0, False)
+    # A week after resuming with nothing given, it is flagged for that week only.
+    later = today + datetime.timedelta(days=7)
+    flags = selectors.attention_flags(with_attention(week_plan, later))
+    assert (flags.recent_allocated, flags.low_adherence) == (8, True)
+
+
+@pytest.mark.django_db
+def test_a_status_change_is_dated_neither_ahead_nor_before_the_last_one(week_plan, physician):
+    today = timezone.localdate()
+    with pytest.raises(ValidationError) as ahead:
+        services.change_plan_status(
+            plan=week_plan,
+            status="on_hold",
+            by=physician,
+            reason="Surgery",
+            effective_date=today + datetime.timedelta(days=3),
+        )
+    assert ahead.value.error_dict["effective_date"][0].code == "date_in_future"
+    services.change_plan_status(
+        plan=week_plan, status="on_hold", by=physician, reason="Surgery", effective_date=today
+    )
+    with pytest.raises(ValidationError) as before:
+        services.change_plan_status(
+            plan=week_plan,
+            status="active",
+            by=physician,
+            effective_date=today - datetime.timedelta(days=1),
+        )
+    assert before.value.error_dict["effective_date"][0].code == "date_before_last_change"
+    assert RehabPlan.objects.get(pk=week_plan.pk).status == "on_hold"
+    assert week_plan.status_changes.count() == 1
 
 
 @pytest.mark.django_db
