@@ -2,8 +2,10 @@
 
 import datetime
 from collections import Counter
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
@@ -421,6 +423,18 @@ def test_resuming_a_plan_whose_appointments_no_longer_fit_asks_to_check_them(
     assert review.reason.startswith("The plan is active again")
     diff = services.review_diff(RehabPlan.objects.get(pk=plan.pk))
     assert diff.cancel and diff.add  # the old therapist's appointments, the new one's
+
+
+def test_reviews_left_open_by_an_earlier_resume_are_reworded(plan, physician, protocol):
+    migration = import_module("scheduling.migrations.0002_reword_reviews_of_resumed_plans")
+    held = factories.start_plan(protocol=protocol, lead_physician=physician)
+    plan_services.change_plan_status(plan=held, status="on_hold", by=physician, reason="Ill")
+    stale = "The plan is on hold: its future appointments are no longer needed."
+    TimetableReview.objects.create(plan=plan, reason=stale)  # resumed since
+    TimetableReview.objects.create(plan=held, reason=stale)  # still on hold
+    migration.reword(apps, schema_editor=None)
+    assert TimetableReview.objects.get(plan=plan).reason == migration.RESUMED_REASON
+    assert TimetableReview.objects.get(plan=held).reason == stale
 
 
 def test_individualising_the_current_stage_asks_for_a_review(
