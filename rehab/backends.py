@@ -2,14 +2,14 @@
 
 from django.contrib.auth.backends import ModelBackend
 
-from rehab.models import User, with_roles
+from rehab.models import signed_in_user
 
 
 class StaffBackend(ModelBackend):
     """Passwords as Django's ModelBackend checks them. The user of each request is
-    read with their clinic roles in one query, where ModelBackend's user then
-    asked a second one for their groups."""
+    read with their groups (the clinic roles) in one query, where ModelBackend's
+    user then asked a second one when the page checked a role."""
 
     def get_user(self, user_id):
-        user = with_roles(User._default_manager.filter(pk=user_id)).first()
+        user = signed_in_user(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import F
 from django.utils.functional import cached_property
 
 
@@ -47,12 +47,9 @@ class User(AbstractUser):
 
     @cached_property
     def role_names(self) -> frozenset[str]:
-        """The user's clinic roles. Cached on the instance (role checks happen many
-        times a page); read with the user when it comes from `with_roles` (the
-        signed-in user does), else from the groups, prefetched or not."""
-        flags = {role: self.__dict__.get(flag) for role, flag in ROLE_FLAGS.items()}
-        if None not in flags.values():
-            return frozenset(role for role, member in flags.items() if member)
+        """The user's groups (the clinic roles). Cached on the instance (role checks
+        happen many times a page); `signed_in_user` fills it with the user's own
+        query, and a list may prefetch the groups."""
         return frozenset(group.name for group in self.groups.all())
 
     def has_role(self, *roles: str) -> bool:
@@ -86,17 +83,17 @@ class User(AbstractUser):
         return "Administrator" if self.is_superuser else "Staff"
 
 
-# The annotation `with_roles` gives each role (a name `role_names` reads back).
-ROLE_FLAGS = {role: f"in_role_{role.name.lower()}" for role in Role}
-
-
-def with_roles(queryset):
-    """Users with their clinic roles read in the same query: every page asks for
-    the signed-in user's roles, and this saves it a query for their groups."""
-    memberships = User.groups.through.objects.filter(user_id=OuterRef("pk"))
-    return queryset.annotate(
-        **{flag: Exists(memberships.filter(group__name=role)) for role, flag in ROLE_FLAGS.items()}
-    )
+def signed_in_user(user_id) -> User | None:
+    """The user of a request with their groups' names read in the same query (a
+    row per group, staff having one or two): every page checks a role, and a
+    second query for the groups cost more than the join."""
+    rows = list(User._default_manager.filter(pk=user_id).annotate(group_name=F("groups__name")))
+    if not rows:
+        return None
+    user = rows[0]
+    # Stored where `role_names`, a cached_property, keeps its value.
+    user.__dict__["role_names"] = frozenset(row.group_name for row in rows if row.group_name)
+    return user
 
 
 def staff_with_role(*roles: str):
