@@ -288,8 +288,21 @@ class TherapySessionAdmin(ClinicalRecordAdmin):
         )
 
 
+class ChangeLogAdmin(admin.ModelAdmin):
+    """A log of changes the plan services write (mix, stage, status): read only."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # part of the clinical record
+
+
 @admin.register(StageMixChange)
-class StageMixChangeAdmin(admin.ModelAdmin):
+class StageMixChangeAdmin(ChangeLogAdmin):
     list_display = [
         "plan_stage",
         "pt_before",
@@ -302,38 +315,18 @@ class StageMixChangeAdmin(admin.ModelAdmin):
     list_select_related = ["plan_stage", "changed_by"]
     date_hierarchy = "changed_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # part of the clinical record
-
 
 @admin.register(PlanStatusChange)
-class PlanStatusChangeAdmin(admin.ModelAdmin):
-    """Read only: a status changes on the plan's page (or this admin's plan actions)."""
-
+class PlanStatusChangeAdmin(ChangeLogAdmin):
     list_display = ["plan", "from_status", "to_status", "effective_date", "changed_by", "reason"]
     list_filter = ["to_status"]
     list_select_related = ["plan__patient", "plan__protocol", "changed_by"]
     search_fields = ["plan__patient__full_name", "plan__patient__record_number"]
     date_hierarchy = "changed_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(StageTransition)
-class StageTransitionAdmin(admin.ModelAdmin):
+class StageTransitionAdmin(ChangeLogAdmin):
     list_display = ["plan", "from_stage", "to_stage", "effective_date", "changed_by", "reason"]
     list_select_related = [
         "plan__patient",
@@ -344,12 +337,3 @@ class StageTransitionAdmin(admin.ModelAdmin):
     ]
     search_fields = ["plan__patient__full_name", "plan__patient__record_number"]
     date_hierarchy = "changed_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # part of the clinical record
