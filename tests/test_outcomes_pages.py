@@ -420,6 +420,9 @@ def test_the_plan_page_shows_criteria_evidence_scores_chart_and_record_button(
     assert "Record an assessment" in text
     assert '<svg class="chart"' in text and "Berg Balance Scale over the plan" in text
     assert "to move on: ≥ 45" in text  # the criterion drawn on the chart
+    # Which rule decides is said where both show.
+    assert 'These measured criteria decide "Ready to move on"' in text
+    assert "Written exit criteria (the team's judgement):" in text
     assert "+9 (better, a meaningful change)" in text  # MCID 6.5
 
 
