@@ -79,3 +79,19 @@ def test_every_demo_role_can_sign_in(demo):
 def test_demo_sessions_were_written_up_on_their_own_day(demo):
     for session in TherapySession.objects.all()[:50]:
         assert timezone.localtime(session.created_at).date() == session.date
+
+
+def test_demo_patients_were_registered_before_their_plans_began(demo):
+    plans = RehabPlan.objects.select_related("patient")
+    assert plans.exists()
+    for plan in plans:
+        assert timezone.localtime(plan.patient.created_at).date() < plan.start_date
+
+
+def test_demo_holds_and_closures_are_logged_on_the_day_they_happened(demo):
+    held = RehabPlan.objects.exclude(status=RehabPlan.Status.ACTIVE)
+    assert held.exists()
+    for plan in held:
+        change = plan.status_changes.get()
+        assert change.to_status == plan.status and change.reason == plan.status_reason
+        assert change.effective_date < timezone.localdate()

@@ -428,6 +428,13 @@ def seed_patient(spec: PatientSpec) -> tuple[Diagnosis, bool]:
         )
         patient.full_clean()
         patient.save()
+        # Registered when they came to the clinic: a few days before their plan
+        # started, or a week after onset for someone not on a plan yet.
+        days = spec.plan.start_weeks_ago * 7 + 3 if spec.plan else max(spec.onset_days_ago - 7, 0)
+        registered = timezone.make_aware(
+            datetime.datetime.combine(days_ago(days), datetime.time(10, 30))
+        )
+        Patient.objects.filter(pk=patient.pk).update(created_at=registered)
     condition = Condition.objects.get(icd10_code=spec.condition)
     diagnosis = patient.diagnoses.filter(condition=condition).order_by("-is_primary").first()
     if diagnosis is None:
