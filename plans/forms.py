@@ -268,6 +268,10 @@ class AdvanceStageForm(forms.Form):
         if current is not None:
             self.fields["expected_stage_order"].initial = current.order
         choices = []
+        # On the last stage there is nowhere to move on to: the page says to complete.
+        self.on_last_stage = current is not None and not any(
+            s.order > current.order for s in stages
+        )
         if current is not None:
             following = next((s for s in stages if s.order == current.order + 1), None)
             if following is not None:

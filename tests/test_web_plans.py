@@ -737,6 +737,7 @@ def test_individualise_wrong_method_and_anonymous(client, physician, plan):
 @pytest.mark.django_db
 def test_advance_moves_to_the_next_stage(client, other_physician, plan):
     client.force_login(other_physician)
+    assert "This is the plan's last stage" not in page(client.get(url("plan_detail", plan.pk)))
     response = client.post(
         url("plan_advance", plan.pk), {"to_order": "", "reason": "Sits unsupported"}, follow=True
     )
@@ -781,7 +782,9 @@ def test_advance_from_the_last_stage_is_refused(client, physician, plan):
     services.advance_stage(plan=plan, by=physician)
     services.advance_stage(plan=plan, by=physician)
     client.force_login(physician)
-    assert "No next stage: this is the last one" in page(client.get(url("plan_detail", plan.pk)))
+    detail = page(client.get(url("plan_detail", plan.pk)))
+    assert "No next stage: this is the last one" in detail
+    assert "This is the plan's last stage: when its work is done, complete the plan" in detail
     response = client.post(url("plan_advance", plan.pk), {"to_order": ""})
     assert "This is the last stage; complete the plan instead." in page(response)
     assert current_order(plan) == 3
