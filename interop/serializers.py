@@ -366,6 +366,9 @@ class PlanWeekSerializer(serializers.Serializer):
 
     week_start = serializers.DateField()
     week_end = serializers.DateField()
+    on_hold = serializers.BooleanField(
+        help_text="On hold every day of the week it ran: nothing was allocated."
+    )
     disciplines = serializers.SerializerMethodField()
 
     @extend_schema_field(DisciplineWeekSerializer(many=True))

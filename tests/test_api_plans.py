@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outcomes.models import StageExitCriterion
-from plans import services
+from plans import selectors, services
 from plans.models import PlanStage, RehabPlan, StageMixChange, StageTransition
 from tests import factories
 from tests.api_clients import api_as
@@ -81,6 +81,23 @@ def test_plan_detail_has_allocated_against_delivered_weeks(physiotherapist, plan
     assert this_week["PT"]["delivered_sessions"] == 1
     assert this_week["PT"]["delivered_minutes"] == 45
     assert this_week["OT"]["delivered_sessions"] == 0
+
+
+@pytest.mark.django_db
+def test_plan_detail_weeks_say_when_the_plan_was_on_hold(physician, plan):
+    this_monday = selectors.week_start(TODAY())
+    last_monday = this_monday - datetime.timedelta(weeks=1)
+    assert plan.start_date <= last_monday
+    services.change_plan_status(
+        plan=plan, status="on_hold", by=physician, reason="In hospital", effective_date=last_monday
+    )
+    services.change_plan_status(
+        plan=plan, status="active", by=physician, effective_date=this_monday
+    )
+    weeks = api_as(physician).get(f"{PLANS}{plan.pk}/", {"weeks": 2}).json()["weeks"]
+    assert [week["on_hold"] for week in weeks] == [True, False]
+    assert [d["allocated_sessions"] for d in weeks[0]["disciplines"]] == [0, 0]
+    assert [d["allocated_sessions"] for d in weeks[1]["disciplines"]] == [6, 2]
 
 
 @pytest.mark.django_db
