@@ -376,6 +376,40 @@ def past_typical_length(today: datetime.date, stage: str = ""):
     )
 
 
+def held_days(since: datetime.date, today: datetime.date):
+    """For each plan (`OuterRef("pk")`), its days on hold from `since` to yesterday.
+
+    Each hold counts its days from its start (or `since`) to today, and the change
+    that ended it takes back the days from its own date: a hold and resume on one
+    day counts none, one resumed this morning all the days it lasted. One summed
+    correlated query on the status log, whatever the number of holds."""
+    until_today = Greatest(
+        DaysBetween(
+            Greatest(F("effective_date"), Value(since), output_field=DateField()),
+            Value(today, output_field=DateField()),
+        ),
+        0,
+    )
+    on_hold = RehabPlan.Status.ON_HOLD
+    summed = (
+        PlanStatusChange.objects.filter(plan=OuterRef("pk"))
+        .order_by()
+        .values("plan")
+        .annotate(
+            days=Sum(
+                Case(
+                    When(to_status=on_hold, then=until_today),
+                    When(from_status=on_hold, then=-until_today),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .values("days")
+    )
+    return Coalesce(Subquery(summed), 0)
+
+
 def with_attention(queryset, today: datetime.date, days: int = 14):
     """Annotate plans, in SQL, with their current stage and why they may need a
     physician, so a page can filter, order and slice them before reading a row:
@@ -383,8 +417,7 @@ def with_attention(queryset, today: datetime.date, days: int = 14):
     - `overdue`: the current stage has run past its typical weeks;
     - `low_adherence`: attended sessions in the last `days` finished days (today's
       sessions may not have happened yet) are under 75% of those allocated by the
-      current stage's mix over the days the plan ran (since it last resumed, when
-      it has been on hold);
+      current stage's mix over the days the plan ran, less its days on hold;
     - `needs_attention`: either.
 
     Also `current_stage_name`, `current_stage_started_on`, `current_stage_typical_weeks`,
@@ -398,21 +431,11 @@ def with_attention(queryset, today: datetime.date, days: int = 14):
         date__range=(since, yesterday),
         attendance=TherapySession.Attendance.ATTENDED,
     )
-    # Days the plan ran in the window: all of them, or since it started or last
-    # came back from a hold (none if later). Days before a hold that ended within
-    # the window are left out, so a plan just resumed is not flagged for the hold.
-    resumed = PlanStatusChange.objects.filter(
-        plan=OuterRef("pk"),
-        from_status=RehabPlan.Status.ON_HOLD,
-        to_status=RehabPlan.Status.ACTIVE,
-    ).order_by("-effective_date", "-pk")
-    running_since = Greatest(
-        F("start_date"),
-        Coalesce(Subquery(resumed.values("effective_date")[:1]), F("start_date")),
-        output_field=DateField(),
-    )
+    # Days the plan ran in the window: all of them, or since it started (none if
+    # later), less the days it spent on hold in the window.
     days_running = Greatest(
-        Least(DaysBetween(running_since, Value(yesterday, output_field=DateField())) + 1, days),
+        Least(DaysBetween(F("start_date"), Value(yesterday, output_field=DateField())) + 1, days)
+        - held_days(since, today),
         0,
     )
     weekly = ExpressionWrapper(

@@ -190,7 +190,9 @@ def test_a_week_on_hold_allocates_nothing_and_says_so(week_plan, physician):
 
 
 @pytest.mark.django_db
-def test_a_plan_just_back_from_a_hold_is_not_flagged_for_the_days_it_was_held(week_plan, physician):
+def test_a_plan_just_back_from_a_hold_is_not_flagged_for_the_days_it_was_held(
+    week_plan, physician
+):
     today = timezone.localdate()
     services.change_plan_status(
         plan=week_plan,
@@ -201,11 +203,46 @@ def test_a_plan_just_back_from_a_hold_is_not_flagged_for_the_days_it_was_held(we
     )
     services.change_plan_status(plan=week_plan, status="active", by=physician)
     flags = selectors.attention_flags(with_attention(week_plan, today))
-    assert (flags.recent_allocated, flags.low_adherence) == (0, False)
-    # A week after resuming with nothing given, it is flagged for that week only.
+    # Of the fourteen days, twelve on hold: two days' therapy (8 a week) was due.
+    assert (flags.recent_allocated, flags.low_adherence) == (2, True)
+    # A week later, seven of the hold's days are still in the window: seven ran.
     later = today + datetime.timedelta(days=7)
     flags = selectors.attention_flags(with_attention(week_plan, later))
-    assert (flags.recent_allocated, flags.low_adherence) == (8, True)
+    assert flags.recent_allocated == 8
+
+
+@pytest.mark.django_db
+def test_a_hold_resumed_the_same_day_changes_no_figure(week_plan, physician):
+    today = timezone.localdate()
+    before = selectors.attention_flags(with_attention(week_plan, today))
+    services.change_plan_status(
+        plan=week_plan, status="on_hold", by=physician, reason="Entered by mistake"
+    )
+    services.change_plan_status(plan=week_plan, status="active", by=physician)
+    after = selectors.attention_flags(with_attention(week_plan, today))
+    assert (after.recent_allocated, after.low_adherence) == (16, True)
+    assert after == before
+
+
+@pytest.mark.django_db
+def test_two_holds_in_the_fortnight_both_count(week_plan, physician):
+    today = timezone.localdate()
+    for held, back in ((13, 10), (6, 3)):  # two three-day holds
+        services.change_plan_status(
+            plan=week_plan,
+            status="on_hold",
+            by=physician,
+            reason="Unwell",
+            effective_date=today - datetime.timedelta(days=held),
+        )
+        services.change_plan_status(
+            plan=week_plan,
+            status="active",
+            by=physician,
+            effective_date=today - datetime.timedelta(days=back),
+        )
+    flags = selectors.attention_flags(with_attention(week_plan, today))
+    assert flags.recent_allocated == round(8 * (14 - 6) / 7)
 
 
 @pytest.mark.django_db
