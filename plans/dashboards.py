@@ -10,7 +10,18 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Value, When, Window
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -18,6 +29,7 @@ from django.views.decorators.http import require_GET
 from plans import access, selectors
 from plans.models import (
     PlanStage,
+    PlanStatusChange,
     Protocol,
     RehabPlan,
     SessionAllocation,
@@ -252,6 +264,20 @@ def published_protocols() -> list[ProtocolRow]:
     return [ProtocolRow(protocol, list(protocol.stages.all())) for protocol in protocols]
 
 
+def my_plans_on_hold(user):
+    """The plans this physician leads that are on hold, longest held first, with the
+    day each hold began (`held_since`), so none is forgotten."""
+    hold_began = PlanStatusChange.objects.filter(
+        plan=OuterRef("pk"), to_status=RehabPlan.Status.ON_HOLD
+    ).order_by("-effective_date", "-pk")
+    return (
+        RehabPlan.objects.filter(lead_physician=user, status=RehabPlan.Status.ON_HOLD)
+        .select_related("patient")
+        .annotate(held_since=Subquery(hold_began.values("effective_date")[:1]))
+        .order_by(F("held_since").asc(nulls_first=True), "pk")
+    )
+
+
 def physician_home(request):
     """The physician's own plans: those that need them first, then all they lead a
     page at a time, and the protocol library. The clinic's plans that need a
@@ -261,6 +287,7 @@ def physician_home(request):
     mine = active_plans_with_attention(user, today).filter(lead_physician=user)
     need_attention = page_counted_by_window(selectors.needing_attention(mine), 1, ATTENTION_ON_HOME)
     my_plans = page_counted_by_window(mine, request.GET.get("page"), MY_PLANS_PER_PAGE)
+    held = page_counted_by_window(my_plans_on_hold(user), 1, MY_PLANS_PER_PAGE)
     return render(
         request,
         "home/physician.html",
@@ -270,6 +297,7 @@ def physician_home(request):
             "my_rows": physician_rows(my_plans, user, today),
             "need_attention": physician_rows(need_attention, user, today),
             "need_attention_count": need_attention.paginator.count,
+            "on_hold": held,
             "shown_on_home": ATTENTION_ON_HOME,
             "protocols": published_protocols(),
         },

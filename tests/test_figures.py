@@ -190,9 +190,7 @@ def test_a_week_on_hold_allocates_nothing_and_says_so(week_plan, physician):
 
 
 @pytest.mark.django_db
-def test_a_plan_just_back_from_a_hold_is_not_flagged_for_the_days_it_was_held(
-    week_plan, physician
-):
+def test_a_plan_just_back_from_a_hold_is_not_flagged_for_the_days_it_was_held(week_plan, physician):
     today = timezone.localdate()
     services.change_plan_status(
         plan=week_plan,

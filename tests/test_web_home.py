@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from outcomes.templatetags import outcomes_tags
 from plans import dashboards, services
@@ -402,6 +403,20 @@ def test_attention_page_query_count_does_not_grow_with_plans(
 
 
 @pytest.mark.django_db
+def test_physician_home_lists_no_held_plans_when_none_is_held(
+    client, physician, other_physician, clinic
+):
+    services.change_plan_status(
+        plan=clinic["colleagues"], status="on_hold", by=other_physician, reason="Travelling"
+    )
+    client.force_login(physician)
+    page = client.get(HOME).content.decode()
+    assert "My plans on hold" not in page  # the colleague's held plan is theirs
+    client.force_login(other_physician)
+    assert "Travelling" in section(client.get(HOME).content.decode(), "My plans on hold")
+
+
+@pytest.mark.django_db
 def test_physician_sees_their_active_plans_with_stage_weeks_and_delivery(client, physician, clinic):
     services.change_plan_status(
         plan=clinic["low"], status="on_hold", by=physician, reason="Admitted to hospital"
@@ -409,10 +424,14 @@ def test_physician_sees_their_active_plans_with_stage_weeks_and_delivery(client,
     client.force_login(physician)
     response = client.get(HOME)
     page = response.content.decode()
-    mine = section(page, "My active plans", "Protocol library")
+    mine = section(page, "My active plans", "My plans on hold")
     assert "Hari Healthy" in mine and "Omar Overdue" in mine
     assert "Chitra Colleague" not in mine  # another physician leads it
-    assert "Lata Lowdose" not in mine  # on hold
+    assert "Lata Lowdose" not in mine  # on hold: listed apart, below
+    held = section(page, "My plans on hold", "Protocol library")
+    assert "1 plan waiting to resume or close" in held
+    assert "Lata Lowdose" in held and "Admitted to hospital" in held
+    assert date_format(timezone.localdate(), "j M Y") in held
     healthy = section(mine, "Hari Healthy", "</tr>")
     assert clinic["healthy"].protocol.name in healthy
     assert "Stage 1" in healthy
