@@ -441,7 +441,9 @@ def test_plan_page_shows_booked_and_attended_from_the_timetable(
 # --- Query counts ------------------------------------------------------------------------
 
 
-def test_clinic_week_lists_each_appointment_apart_with_its_time_first(client, plan, front_desk):
+def test_clinic_week_lists_each_appointment_apart_with_its_time_first(
+    client, plan, front_desk, physiotherapist
+):
     book_weeks(plan, front_desk, weeks=1)
     week = next_monday()
     response = page(client, front_desk, reverse("scheduling:clinic_week"), week=week.isoformat())
@@ -458,6 +460,18 @@ def test_clinic_week_lists_each_appointment_apart_with_its_time_first(client, pl
     assert item, "each appointment is an item of its day's list, its time in bold"
     assert item.group(1) == timezone.localtime(first.start).strftime("%H:%M")
     assert item.group(2) == plan.patient.full_name
+    # What happened shows beside the name; a booked one needs no word.
+    assert "Patient absent</span>" not in text
+    today = timezone.localdate()
+    missed = past_appointment(plan, physiotherapist, at(today, 0, 15))
+    services.mark_missed(appointment=missed, status="patient_absent", by=front_desk)
+    text = page(client, front_desk, reverse("scheduling:clinic_week")).content.decode()
+    address = re.escape(reverse("scheduling:appointment_detail", args=[missed.pk]))
+    assert re.search(
+        rf'<li><a href="{address}[^"]*">.*?</a>\s*'
+        r'<span class="badge text-bg-warning">Patient absent</span>\s*</li>',
+        text,
+    )
 
 
 def test_week_views_do_not_query_per_appointment(
