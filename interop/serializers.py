@@ -67,7 +67,7 @@ class PatientSummarySerializer(serializers.Serializer):
 class ConditionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Condition
-        fields = ["id", "name", "icd10_code", "category"]
+        fields = ["id", "name", "icd10_code", "category", "has_side"]
 
 
 class DiagnosisSerializer(serializers.ModelSerializer):

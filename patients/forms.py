@@ -111,6 +111,7 @@ class DiagnosisForm(forms.ModelForm):
         side = self.fields["affected_side"]
         side.choices = [("", "Choose the side"), *Diagnosis.Side.choices]
         side.error_messages["required"] = "Choose the affected side, or “Not applicable”."
+        side.help_text = "The side of the body affected (after a stroke, the weaker side)."
         if self.instance.pk is None:
             # A new diagnosis starts with no side chosen: offered "Not applicable" by
             # default, a stroke was saved without the side it affects.

@@ -40,6 +40,11 @@ class Condition(models.Model):
         ],
     )
     category = models.CharField(max_length=20, choices=Category.choices)
+    has_side = models.BooleanField(
+        "affects a side of the body",
+        default=False,
+        help_text="A diagnosis of it names the side: left, right or both (a stroke, a knee).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -216,6 +221,16 @@ class Diagnosis(models.Model):
                     "This patient already has a primary diagnosis; untick it there first.",
                     code="primary_diagnosis_exists",
                 )
+        if (
+            self.condition_id
+            and self.condition.has_side
+            and self.affected_side == self.Side.NOT_APPLICABLE
+        ):
+            errors["affected_side"] = ValidationError(
+                "%(condition)s affects a side of the body: choose left, right or both.",
+                code="side_required",
+                params={"condition": self.condition.name},
+            )
         if self.asia_grade and not self.spinal_cord_level:
             errors["spinal_cord_level"] = ValidationError(
                 "Give the spinal-cord level with the ASIA grade.", code="asia_needs_level"

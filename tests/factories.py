@@ -54,6 +54,7 @@ class ConditionFactory(factory.django.DjangoModelFactory):
     name = "Stroke"
     icd10_code = "I63.9"
     category = Condition.Category.NEUROLOGICAL
+    has_side = True  # a stroke affects a side of the body
 
 
 class PatientFactory(factory.django.DjangoModelFactory):

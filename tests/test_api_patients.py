@@ -190,11 +190,16 @@ def test_adding_a_diagnosis_uses_the_models_rules(front_desk, plan):
     data = {"condition": knee.pk, "onset_date": onset, "is_primary": True}
     response = api_as(front_desk).post(url, data, format="json")
     assert response.status_code == 400
-    assert error_fields(response) == {"is_primary": "primary_diagnosis_exists"}
-    data["is_primary"] = False
+    # A knee has a side: the API's default, "not applicable", is refused for it.
+    assert error_fields(response) == {
+        "is_primary": "primary_diagnosis_exists",
+        "affected_side": "side_required",
+    }
+    data.update(is_primary=False, affected_side="right")
     response = api_as(front_desk).post(url, data, format="json")
     assert response.status_code == 201
-    assert Diagnosis.objects.filter(patient=plan.patient, condition=knee).exists()
+    knee_diagnosis = Diagnosis.objects.get(patient=plan.patient, condition=knee)
+    assert knee_diagnosis.affected_side == "right"
 
 
 @pytest.mark.django_db

@@ -1,7 +1,11 @@
 """The demo clinic loaded by `manage.py seed_demo`."""
 
+import json
+from importlib import import_module
+
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -95,3 +99,11 @@ def test_demo_holds_and_closures_are_logged_on_the_day_they_happened(demo):
         change = plan.status_changes.get()
         assert change.to_status == plan.status and change.reason == plan.status_reason
         assert change.effective_date < timezone.localdate()
+
+
+def test_the_conditions_with_a_side_agree_in_the_fixture_and_the_migration():
+    """A database migrated from before `has_side` marks the same conditions as the demo."""
+    migration = import_module("patients.migrations.0004_condition_has_side")
+    rows = json.loads((settings.BASE_DIR / "fixtures" / "conditions.json").read_text())
+    sided = sorted(row["fields"]["icd10_code"] for row in rows if row["fields"]["has_side"])
+    assert sided == sorted(migration.SIDED)

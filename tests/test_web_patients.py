@@ -444,12 +444,19 @@ def test_register_refuses_bad_patient_details_next_to_the_field_and_saves_nothin
         ),
         ({"condition": ""}, "condition", "This field is required."),
         ({"affected_side": ""}, "affected_side", "Choose the affected side, or “Not applicable”."),
+        (
+            {"condition": "stroke", "affected_side": "not_applicable"},
+            "affected_side",
+            "Stroke affects a side of the body: choose left, right or both.",
+        ),
     ],
 )
 def test_register_refuses_a_bad_diagnosis_next_to_its_field_and_saves_nothing(
-    client, front_desk, spinal_cord_injury, overrides, field, message
+    client, front_desk, spinal_cord_injury, stroke, overrides, field, message
 ):
     client.force_login(front_desk)
+    if overrides.get("condition") == "stroke":
+        overrides = {**overrides, "condition": str(stroke.pk)}
     data = {
         **patient_data(),
         **management(2),
