@@ -342,7 +342,7 @@ class RehabPlan(models.Model):
 
         PAIN_AND_MOVEMENT = "pain_movement", "Pain and movement"
         DAILY_INDEPENDENCE = "daily_independence", "Independence in daily activities"
-        BOTH = "both", "Both"
+        BOTH = "both", "Both: movement and daily activities"
 
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="plans")
     diagnosis = models.ForeignKey(

@@ -339,7 +339,7 @@ def test_plan_page_shows_header_timeline_allocations_and_logs(
     assert f'href="{url("protocol_detail", plan.protocol.pk)}"' in text
     assert f"{plan.protocol.name}, version 1" in text
     assert "Dr. Anita Rao" in text
-    assert "Stroke" in text and "Both" in text
+    assert "Stroke" in text and "Both: movement and daily activities" in text
     for order in (1, 2, 3):
         assert f"Stage {order}: Stage {order}" in text
     assert "PT 4 a week" in text and "OT 6 a week" in text
