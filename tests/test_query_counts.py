@@ -36,7 +36,7 @@ PAGE_QUERIES = {
     "patient_page": 11,
     "protocol_list": 4,
     "protocol_page": 7,
-    "family_summary": 6,
+    "family_summary": 8,
     "session_log_form": 6,
 }
 API_QUERIES = {

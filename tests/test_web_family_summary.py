@@ -1,14 +1,19 @@
 """The printable family summary of a plan: plain words, no staff-only notes."""
 
+import datetime
 import html
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from outcomes import services as outcome_services
 from plans import services
 from plans.models import Mix, PlanStage
 from plans.views import mix_change_in_words, next_stage_in_words
+from scheduling.models import Appointment
+from tests.test_scheduling_services import book_weeks
 
 TODAY = timezone.localdate
 
@@ -86,6 +91,45 @@ def test_family_summary_says_both_sides_for_a_bilateral_condition(client, physic
     text = page(client.get(url(plan)))
     assert "Stroke, affecting both sides." in text
     assert "bilateral" not in text.lower()
+
+
+@pytest.mark.django_db
+def test_family_summary_lists_the_next_appointments_and_the_goals_set_with_the_patient(
+    client, physician, plan, front_desk
+):
+    book_weeks(plan, front_desk, weeks=1)
+    first = Appointment.objects.filter(plan=plan).order_by("start").first()
+    for description, status in (
+        ("Walk to the temple with a stick", "in_progress"),
+        ("Dress without help", "achieved"),
+        ("Drive again", "discontinued"),
+    ):
+        outcome_services.save_goal(
+            plan=plan,
+            by=physician,
+            discipline="PT",
+            family="move_better",
+            description=description,
+            target_date=TODAY() + datetime.timedelta(days=30),
+            status=status,
+        )
+    client.force_login(physician)
+    response = client.get(url(plan))
+    assert response.status_code == 200
+    text = page(response)
+    appointments = text[
+        text.index("Next appointments") : text.index("</section>", text.index("Next appointments"))
+    ]
+    when = date_format(timezone.localtime(first.start), "l j F, H:i")
+    assert f"{when}: " in appointments and "with Rahul Sharma" in appointments
+    goals = text[text.index("Goals set with") :]
+    target = date_format(TODAY() + datetime.timedelta(days=30), "j F Y")
+    assert f"Walk to the temple with a stick — aiming for {target}" in goals
+    assert "Dress without help — <strong>reached</strong>" in goals
+    assert "Drive again" not in goals  # dropped goals are not the family's business now
+    # A closed plan has no appointments ahead to list.
+    services.change_plan_status(plan=plan, status="completed", by=physician, reason="Goals met")
+    assert "Next appointments" not in page(client.get(url(plan)))
 
 
 @pytest.mark.django_db

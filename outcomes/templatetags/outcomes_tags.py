@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
 from outcomes import access, measures, selectors
-from outcomes.models import StageProgressionRule
+from outcomes.models import Goal, StageProgressionRule
 from plans import access as plan_access
 from rehab.templatetags.charts import GRID_COLOUR, OT_COLOUR, PT_COLOUR, _svg, format_html
 
@@ -136,8 +136,16 @@ def family_line(history: selectors.MeasureHistory) -> str | None:
 
 @register.inclusion_tag("outcomes/partials/family_progress.html")
 def family_progress(plan):
-    lines = [line for h in selectors.measure_histories(plan) if (line := family_line(h))]
-    return {"lines": lines, "plan": plan}
+    """The check-ups in plain words, and the goals set with the patient (not those
+    dropped), reached or still ahead."""
+    histories = selectors.measure_histories(plan)
+    lines = [line for h in histories if (line := family_line(h))]
+    goals = [
+        row
+        for row in selectors.goal_rows(plan, histories)
+        if row.goal.status != Goal.Status.DISCONTINUED
+    ]
+    return {"lines": lines, "goals": goals, "plan": plan}
 
 
 # --- The protocol page --------------------------------------------------------------

@@ -73,6 +73,23 @@ def therapist_today(context):
     }
 
 
+# The family summary lists the coming appointments of about a week and a half.
+FAMILY_APPOINTMENTS = 10
+
+
+@register.inclusion_tag("scheduling/partials/family_appointments.html")
+def family_appointments(plan):
+    """On the family summary: the plan's next booked appointments, day, time and who."""
+    upcoming = (
+        Appointment.objects.filter(
+            plan=plan, start__gte=timezone.now(), status=Appointment.Status.BOOKED
+        )
+        .select_related("therapist")
+        .order_by("start")[:FAMILY_APPOINTMENTS]
+    )
+    return {"plan": plan, "upcoming": list(upcoming)}
+
+
 @register.inclusion_tag("scheduling/partials/patient_panel.html", takes_context=True)
 def patient_timetable_panel(context, patient):
     """On the patient page: the next appointments, the preferred time of day and, for
