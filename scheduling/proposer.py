@@ -103,6 +103,9 @@ class Unplaced:
 class Proposal:
     appointments: list[ProposedAppointment] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
+    # Per week of the proposal (Monday): the plan's appointments already in the
+    # calendar that count towards it, by discipline; weeks with none are left out.
+    already_booked: dict[datetime.date, dict[str, int]] = field(default_factory=dict)
 
     def count(self, discipline: str, week_start: datetime.date) -> int:
         week_end = week_start + datetime.timedelta(days=7)
@@ -345,9 +348,16 @@ def propose(request: ProposalRequest) -> Proposal:
     """The appointments for `request.weeks` calendar weeks from the week of the first day."""
     planner = _Planner(request)
     first_monday = week_start(request.first_day)
-    for number in range(request.weeks):
-        monday = first_monday + datetime.timedelta(weeks=number)
+    mondays = [first_monday + datetime.timedelta(weeks=n) for n in range(request.weeks)]
+    already = {}
+    for monday in mondays:
+        counts = {n.discipline: planner.per_week[n.discipline, monday] for n in request.needs}
+        if any(counts.values()):
+            already[monday] = {discipline: n for discipline, n in counts.items() if n}
+    for monday in mondays:
         # The discipline with more sessions has fewer ways to fit: it goes first.
         for need in sorted(request.needs, key=lambda n: (-n.sessions_per_week, n.discipline)):
             planner.place_week(need, monday)
-    return Proposal(appointments=sorted(planner.placed), unplaced=planner.unplaced)
+    return Proposal(
+        appointments=sorted(planner.placed), unplaced=planner.unplaced, already_booked=already
+    )

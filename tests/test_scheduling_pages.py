@@ -188,6 +188,19 @@ def test_preview_then_confirm_books_the_timetable(client, plan, front_desk):
     assert "15 appointments booked for" in follow.content.decode()
 
 
+def test_a_week_already_booked_is_said_and_not_proposed_again(client, plan, front_desk):
+    book_weeks(plan, front_desk, weeks=1)
+    url = reverse("scheduling:plan_timetable", args=[plan.pk])
+    first, second = next_monday(), next_monday() + datetime.timedelta(weeks=1)
+    preview = page(client, front_desk, url + f"?first_day={first.isoformat()}&weeks=2")
+    assert preview.status_code == 200
+    # Only the second week is proposed (6 PT and 2 OT), and the first is said to be booked.
+    assert preview.context["formset"].total_form_count() == 8
+    text = preview.content.decode()
+    assert f"Week of {date_format(first, 'j M')}: 6 PT, 2 OT." in text
+    assert f"Week of {date_format(second, 'j M')}:" not in text.split("Already booked")[1][:300]
+
+
 def test_an_adjusted_row_that_clashes_is_refused_next_to_it(client, plan, front_desk):
     url = reverse("scheduling:plan_timetable", args=[plan.pk])
     preview = page(client, front_desk, url + f"?first_day={next_monday().isoformat()}&weeks=1")

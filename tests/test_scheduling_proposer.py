@@ -191,6 +191,8 @@ def test_a_week_under_way_gets_its_share_and_counts_what_is_booked():
         request(pt=(6, 45), ot=(0, 45), weeks=1, first_day=thursday, plan_booked=booked)
     )
     assert topped_up.count("PT", MONDAY) == 2
+    assert topped_up.already_booked == {MONDAY: {"PT": 1}}  # said to the person booking
+    assert proposal.already_booked == {}
 
 
 def test_nothing_before_not_before():
