@@ -5,7 +5,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -21,6 +21,7 @@ from scheduling.models import (
     ClinicHoliday,
     Leave,
     PatientPreference,
+    TimetableReview,
     WorkingHours,
     slot_minutes,
 )
@@ -224,8 +225,14 @@ class Day:
 
 
 def appointments_between(first: datetime.date, last: datetime.date):
-    return Appointment.objects.filter(starting_between(first, last)).select_related(
-        "plan__patient", "therapist", "therapy_session"
+    """Appointments starting in these days, each with `plan_under_review`: its plan
+    has a timetable review waiting (its mix, therapist or status moved), so a
+    booked one may yet move or go."""
+    open_review = TimetableReview.objects.filter(plan=OuterRef("plan_id"), resolved_at__isnull=True)
+    return (
+        Appointment.objects.filter(starting_between(first, last))
+        .select_related("plan__patient", "therapist", "therapy_session")
+        .annotate(plan_under_review=Exists(open_review))
     )
 
 

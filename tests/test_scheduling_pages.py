@@ -487,6 +487,31 @@ def test_clinic_week_lists_each_appointment_apart_with_its_time_first(
     )
 
 
+def test_appointments_of_a_plan_awaiting_review_are_marked_in_the_weeks(
+    client, plan, physician, front_desk, physiotherapist, django_capture_on_commit_callbacks
+):
+    book_weeks(plan, front_desk, weeks=1)
+    week = {"week": next_monday().isoformat()}
+    clinic = reverse("scheduling:clinic_week")
+    mine = reverse("scheduling:therapist_week", args=[physiotherapist.pk])
+    assert "Under review" not in page(client, front_desk, clinic, **week).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.individualise_stage_mix(
+            stage=plan.stages.get(status="current"),
+            pt_sessions_per_week=3,
+            ot_sessions_per_week=2,
+            reason="Tires quickly",
+            by=physician,
+        )
+    booked_pt = Appointment.objects.filter(plan=plan, discipline="PT").count()
+    text = page(client, front_desk, clinic, **week).content.decode()
+    assert text.count(">Under review</span>") == booked_pt
+    text = page(client, physiotherapist, mine, **week).content.decode()
+    assert text.count(">Under review</span>") == booked_pt
+    services.dismiss_review(plan=plan, by=front_desk)
+    assert "Under review" not in page(client, front_desk, clinic, **week).content.decode()
+
+
 def test_week_views_do_not_query_per_appointment(
     client,
     plan,
