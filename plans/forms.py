@@ -304,3 +304,11 @@ class PlanStatusForm(PlanVersionForm):
         help_text="Needed to put the plan on hold, complete or discontinue it.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Holds are dated (a week on hold allocates no therapy): a hold that began
+    # yesterday is recorded from yesterday.
+    effective_date = forms.DateField(
+        label="Date of the change",
+        required=False,
+        help_text="Leave empty for today.",
+        widget=date_input(),
+    )

@@ -415,6 +415,7 @@ def plan_status(request, pk: int):
                 status=form.cleaned_data["status"],
                 by=request.user,
                 reason=form.cleaned_data["reason"],
+                effective_date=form.cleaned_data["effective_date"],
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as error:

@@ -866,6 +866,27 @@ def test_physician_puts_a_plan_on_hold_and_resumes_it(client, physician, plan):
 
 
 @pytest.mark.django_db
+def test_a_hold_is_dated_from_the_day_it_began(client, physician, plan):
+    client.force_login(physician)
+    ahead = (TODAY() + datetime.timedelta(days=2)).isoformat()
+    data = {"status": "on_hold", "reason": "Admitted yesterday", "effective_date": ahead}
+    response = client.post(url("plan_status", plan.pk), data)
+    assert response.status_code == 200
+    assert "A status change is recorded on the day it happens, not ahead." in page(response)
+    plan.refresh_from_db()
+    assert plan.status == "active" and not plan.status_changes.exists()
+
+    yesterday = TODAY() - datetime.timedelta(days=1)
+    data["effective_date"] = yesterday.isoformat()
+    response = client.post(url("plan_status", plan.pk), data)
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == "on_hold"
+    assert plan.status_changes.get().effective_date == yesterday
+    assert plan.hold_periods() == [(yesterday, None)]
+
+
+@pytest.mark.django_db
 def test_completing_a_plan_closes_its_current_stage(client, physician, plan):
     client.force_login(physician)
     response = client.post(
