@@ -1,5 +1,7 @@
 """Server-drawn SVG charts and their text alternatives."""
 
+import datetime
+
 import pytest
 from django.template import Context, Template
 
@@ -42,3 +44,19 @@ def test_plan_charts_render_from_a_plan(plan):
     )
     assert html.count("<svg") == 3
     assert "PT 6, OT 2" in html
+
+
+def test_a_week_on_hold_is_named_in_the_adherence_chart():
+    monday = datetime.date(2026, 11, 23)
+    weeks = [
+        selectors.PlanWeek(
+            monday - datetime.timedelta(weeks=1),
+            {d: selectors.DisciplineWeek(d, allocated_sessions=4) for d in ("PT", "OT")},
+        ),
+        selectors.PlanWeek(
+            monday, {d: selectors.DisciplineWeek(d) for d in ("PT", "OT")}, on_hold=True
+        ),
+    ]
+    svg = Template("{% load charts %}{% adherence_chart weeks %}").render(Context({"weeks": weeks}))
+    assert svg.count(">on hold</text>") == 1
+    assert "week of 16 Nov: PT 0/4, OT 0/4; week of 23 Nov: on hold" in svg

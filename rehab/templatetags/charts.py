@@ -227,6 +227,16 @@ def adherence_chart(weeks, title="Allocated against delivered sessions by week")
     parts = [_grid(left, width - 10, top_value, y)]
     for index, week in enumerate(weeks):
         base_x = left + slot * index + (slot - 2 * bar_width - 4) / 2
+        if week.on_hold:
+            # No bars to draw: say why the week is empty.
+            parts.append(
+                format_html(
+                    '<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="middle" '
+                    'fill="#6c757d">on hold</text>',
+                    base_x + bar_width + 2,
+                    y(0) - 6,
+                )
+            )
         for offset, discipline, colour in ((0, "PT", PT_COLOUR), (1, "OT", OT_COLOUR)):
             figures = week[discipline]
             x = base_x + offset * (bar_width + 4)
@@ -266,9 +276,13 @@ def adherence_chart(weeks, title="Allocated against delivered sessions by week")
         )
     )
     description = "; ".join(
-        f"week of {date_format(w.week_start, 'j M')}: PT {w['PT'].delivered_sessions}/"
-        f"{w['PT'].allocated_sessions}, OT {w['OT'].delivered_sessions}/"
-        f"{w['OT'].allocated_sessions}"
+        f"week of {date_format(w.week_start, 'j M')}: "
+        + (
+            "on hold"
+            if w.on_hold
+            else f"PT {w['PT'].delivered_sessions}/{w['PT'].allocated_sessions}, "
+            f"OT {w['OT'].delivered_sessions}/{w['OT'].allocated_sessions}"
+        )
         for w in weeks
     )
     return _svg(width, height, title, description, "".join(parts))
