@@ -11,6 +11,7 @@ from django.db.models import (
     Case,
     Count,
     DateField,
+    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -565,7 +566,8 @@ def active_plan_adherence(week: datetime.date) -> list[PlanAdherence]:
     """Allocated against delivered PT and OT for every active plan in the week of
     `week`, in one query: `plan_week`'s numbers for each plan, computed by the
     database. The allocation is the mix of the stage in force on the plan's first
-    day in that week (none if the plan starts after it or ended before it);
+    day in that week (none if the plan starts after it, ended before it, or was
+    on hold every day of it);
     delivered means attended. The stage in force and the week's sessions are
     correlated subqueries on indexed columns, so the cost grows with the active
     plans, not with the years of history."""
@@ -579,6 +581,19 @@ def active_plan_adherence(week: datetime.date) -> list[PlanAdherence]:
         started_on__lte=Least(outer_first_day, Value(sunday), output_field=DateField()),
     ).order_by(F("started_on").desc(), F("entered_at").desc(nulls_first=True), F("order").desc())
     not_running = Q(start_date__gt=sunday) | Q(end_date__lt=first_day)
+    # On hold every day of the week it ran, as `allocated_weeks` has it: on hold on
+    # its first day in the week (the latest change by then put it on hold) and no
+    # change of status later that week.
+    changes = PlanStatusChange.objects.filter(plan=OuterRef("pk"))
+    status_on_first_day = Subquery(
+        changes.filter(effective_date__lte=outer_first_day)
+        .order_by("-effective_date", "-changed_at", "-pk")
+        .values("to_status")[:1]
+    )
+    changed_later = Exists(
+        changes.filter(effective_date__gt=outer_first_day, effective_date__lte=sunday)
+    )
+    held = Q(status_on_first_day=RehabPlan.Status.ON_HOLD, changed_later=False)
     annotations = {}
     for discipline, (sessions_field, minutes_field) in DOSE_FIELDS.items():
         key = discipline.lower()
@@ -588,10 +603,10 @@ def active_plan_adherence(week: datetime.date) -> list[PlanAdherence]:
             0,
         )
         annotations[f"{key}_allocated"] = Case(
-            When(not_running, then=0), default=sessions, output_field=IntegerField()
+            When(not_running | held, then=0), default=sessions, output_field=IntegerField()
         )
         annotations[f"{key}_allocated_minutes"] = Case(
-            When(not_running, then=0), default=minutes, output_field=IntegerField()
+            When(not_running | held, then=0), default=minutes, output_field=IntegerField()
         )
         attended = _week_sessions(monday, sunday, discipline, attended=True)
         annotations[f"{key}_delivered"] = count_of(attended)
@@ -600,6 +615,7 @@ def active_plan_adherence(week: datetime.date) -> list[PlanAdherence]:
     rows = (
         RehabPlan.objects.filter(status=RehabPlan.Status.ACTIVE)
         .order_by("pk")
+        .alias(status_on_first_day=status_on_first_day, changed_later=changed_later)
         .annotate(**annotations)
         .values_list("pk", *annotations)
     )

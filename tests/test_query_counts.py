@@ -318,6 +318,30 @@ def test_adherence_of_all_active_plans_matches_each_plans_own_week(
 
 
 @pytest.mark.django_db
+def test_adherence_of_all_active_plans_leaves_out_a_week_spent_on_hold(clinic, physician):
+    clinic.grow(SMALL)
+    plan = clinic.plans[0]
+    this_monday = selectors.week_start(timezone.localdate())
+    last_monday = this_monday - datetime.timedelta(weeks=1)
+    assert plan.start_date <= last_monday
+    services.change_plan_status(
+        plan=plan, status="on_hold", by=physician, reason="Ill", effective_date=last_monday
+    )
+    services.change_plan_status(
+        plan=plan, status="active", by=physician, effective_date=this_monday
+    )
+    for monday, held in ((last_monday, True), (this_monday, False)):
+        row = next(r for r in selectors.active_plan_adherence(monday) if r.plan_id == plan.pk)
+        week = selectors.plan_week(selectors.plan_with_stages().get(pk=plan.pk), monday)
+        assert week.on_hold == held
+        assert (row.pt_allocated, row.ot_allocated) == (
+            week["PT"].allocated_sessions,
+            week["OT"].allocated_sessions,
+        )
+        assert (row.allocated == 0) == held
+
+
+@pytest.mark.django_db
 def test_adherence_of_all_active_plans_is_one_query_at_any_size(clinic):
     today = timezone.localdate()
     clinic.grow(SMALL)
