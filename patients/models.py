@@ -227,7 +227,7 @@ class Diagnosis(models.Model):
             and self.affected_side == self.Side.NOT_APPLICABLE
         ):
             errors["affected_side"] = ValidationError(
-                "%(condition)s affects a side of the body: choose left, right or both.",
+                "%(condition)s affects a side of the body: choose left, right or bilateral.",
                 code="side_required",
                 params={"condition": self.condition.name},
             )

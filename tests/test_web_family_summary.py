@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from outcomes import measures
 from outcomes import services as outcome_services
+from outcomes.demo import items_for
 from plans import services
 from plans.models import Mix, PlanStage
 from plans.views import mix_change_in_words, next_stage_in_words
@@ -113,10 +115,29 @@ def test_family_summary_lists_the_next_appointments_and_the_goals_set_with_the_p
             target_date=TODAY() + datetime.timedelta(days=30),
             status=status,
         )
+    # Met by the latest score, but not yet confirmed by the team: not "reached".
+    outcome_services.save_goal(
+        plan=plan,
+        by=physician,
+        discipline="PT",
+        family="feel_confident",
+        description="Pain 3 or less on most days",
+        target_date=TODAY() + datetime.timedelta(days=30),
+        measure="nprs",
+        target_value=3,
+    )
+    outcome_services.record_assessment(
+        plan=plan,
+        measure_key="nprs",
+        assessor=physician,
+        date=TODAY(),
+        item_scores=items_for(measures.get("nprs"), 2),
+    )
     client.force_login(physician)
     response = client.get(url(plan))
     assert response.status_code == 200
     text = page(response)
+    assert "Pain 3 or less on most days — aiming for" in text
     appointments = text[
         text.index("Next appointments") : text.index("</section>", text.index("Next appointments"))
     ]

@@ -447,7 +447,7 @@ def test_register_refuses_bad_patient_details_next_to_the_field_and_saves_nothin
         (
             {"condition": "stroke", "affected_side": "not_applicable"},
             "affected_side",
-            "Stroke affects a side of the body: choose left, right or both.",
+            "Stroke affects a side of the body: choose left, right or bilateral.",
         ),
     ],
 )
