@@ -619,6 +619,26 @@ def change_plan_status(
                 )
             }
         )
+    if status == RehabPlan.Status.ON_HOLD:
+        # A hold dated back cannot cover therapy the patient was given after it began.
+        given = (
+            plan.sessions.filter(
+                date__gt=effective_date, attendance=TherapySession.Attendance.ATTENDED
+            )
+            .order_by("-date")
+            .values_list("date", flat=True)
+            .first()
+        )
+        if given is not None:
+            raise ValidationError(
+                {
+                    "effective_date": ValidationError(
+                        "The patient attended a session on %(day)s: a hold begins after it.",
+                        code="hold_covers_sessions",
+                        params={"day": date_format(given, "j M Y")},
+                    )
+                }
+            )
     change = PlanStatusChange(
         plan=plan,
         from_status=plan.status,

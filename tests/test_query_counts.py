@@ -318,12 +318,18 @@ def test_adherence_of_all_active_plans_matches_each_plans_own_week(
 
 
 @pytest.mark.django_db
-def test_adherence_of_all_active_plans_leaves_out_a_week_spent_on_hold(clinic, physician):
+def test_adherence_of_all_active_plans_leaves_out_a_week_spent_on_hold(
+    clinic, physician, physiotherapist
+):
     clinic.grow(SMALL)
-    plan = clinic.plans[0]
     this_monday = selectors.week_start(timezone.localdate())
     last_monday = this_monday - datetime.timedelta(weeks=1)
-    assert plan.start_date <= last_monday
+    plan = factories.start_plan(
+        protocol=clinic.protocol,
+        lead_physician=physician,
+        physiotherapist=physiotherapist,
+        start_date=last_monday - datetime.timedelta(weeks=1),
+    )
     services.change_plan_status(
         plan=plan, status="on_hold", by=physician, reason="Ill", effective_date=last_monday
     )

@@ -866,13 +866,23 @@ def test_physician_puts_a_plan_on_hold_and_resumes_it(client, physician, plan):
 
 
 @pytest.mark.django_db
-def test_a_hold_is_dated_from_the_day_it_began(client, physician, plan):
+def test_a_hold_is_dated_from_the_day_it_began(client, physician, plan, physiotherapist):
     client.force_login(physician)
     ahead = (TODAY() + datetime.timedelta(days=2)).isoformat()
     data = {"status": "on_hold", "reason": "Admitted yesterday", "effective_date": ahead}
     response = client.post(url("plan_status", plan.pk), data)
     assert response.status_code == 200
     assert "A status change is recorded on the day it happens, not ahead." in page(response)
+    plan.refresh_from_db()
+    assert plan.status == "active" and not plan.status_changes.exists()
+
+    # Therapy given two days ago: the hold cannot be dated before it.
+    log(plan, physiotherapist, days_ago=2)
+    data["effective_date"] = (TODAY() - datetime.timedelta(days=3)).isoformat()
+    response = client.post(url("plan_status", plan.pk), data)
+    assert response.status_code == 200
+    shown = date_format(TODAY() - datetime.timedelta(days=2), "j M Y")
+    assert f"The patient attended a session on {shown}: a hold begins after it." in page(response)
     plan.refresh_from_db()
     assert plan.status == "active" and not plan.status_changes.exists()
 

@@ -227,16 +227,6 @@ def adherence_chart(weeks, title="Allocated against delivered sessions by week")
     parts = [_grid(left, width - 10, top_value, y)]
     for index, week in enumerate(weeks):
         base_x = left + slot * index + (slot - 2 * bar_width - 4) / 2
-        if week.on_hold:
-            # No bars to draw: say why the week is empty.
-            parts.append(
-                format_html(
-                    '<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="middle" '
-                    'fill="#6c757d">on hold</text>',
-                    base_x + bar_width + 2,
-                    y(0) - 6,
-                )
-            )
         for offset, discipline, colour in ((0, "PT", PT_COLOUR), (1, "OT", OT_COLOUR)):
             figures = week[discipline]
             x = base_x + offset * (bar_width + 4)
@@ -258,6 +248,16 @@ def adherence_chart(weeks, title="Allocated against delivered sessions by week")
                     dy=y(figures.delivered_sessions),
                     dh=y(0) - y(figures.delivered_sessions),
                     c=colour,
+                )
+            )
+        if week.on_hold:
+            # Said above any bar the week has, so nothing hides it.
+            parts.append(
+                format_html(
+                    '<text x="{:.1f}" y="{:.1f}" font-size="11" text-anchor="middle" '
+                    'fill="#6c757d">on hold</text>',
+                    base_x + bar_width + 2,
+                    y(0) - 6,
                 )
             )
         parts.append(
