@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from plans import services
+from plans import selectors, services
 from plans.forms import suits_concern
 from plans.models import (
     Mix,
@@ -948,3 +948,18 @@ def test_status_accepts_only_post(client, physician, plan):
     assert client.get(url("plan_status", plan.pk)).status_code == 405
     plan.refresh_from_db()
     assert plan.status == "active"
+
+
+@pytest.mark.django_db
+def test_a_week_on_hold_keeps_the_sessions_given_before_the_hold(
+    client, physician, plan, physiotherapist
+):
+    monday = selectors.week_start(TODAY())
+    log(plan, physiotherapist, days_ago=(TODAY() - monday).days)
+    services.change_plan_status(
+        plan=plan, status="on_hold", by=physician, reason="In hospital", effective_date=monday
+    )
+    client.force_login(physician)
+    text = page(client.get(url("plan_detail", plan.pk)))
+    assert "On hold: no therapy allocated this week (1 session given before the hold)" in text
+    assert ">on hold</text>" in text
