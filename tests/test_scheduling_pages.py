@@ -508,6 +508,10 @@ def test_appointments_of_a_plan_awaiting_review_are_marked_in_the_weeks(
     assert text.count(">Under review</span>") == booked_pt
     text = page(client, physiotherapist, mine, **week).content.decode()
     assert text.count(">Under review</span>") == booked_pt
+    # And on the worklist's appointments today.
+    past_appointment(plan, physiotherapist, at(timezone.localdate(), 23, 30))
+    worklist = page(client, physiotherapist, reverse("home")).content.decode()
+    assert worklist.count(">Under review</span>") == 1
     services.dismiss_review(plan=plan, by=front_desk)
     assert "Under review" not in page(client, front_desk, clinic, **week).content.decode()
 
