@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch
+from django.db.models import OuterRef, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -175,6 +175,12 @@ def _is_allocated_here(user, plan: RehabPlan) -> bool:
 
 def _plan_page(request, plan: RehabPlan, *, advance_form=None, status_form=None):
     """The plan page; the stage and status views render it again with a refused form."""
+    # Read once for the page: the same rows give the log and the weeks on hold
+    # (plan_weeks, and the timetable panel's weeks).
+    prefetch_related_objects(
+        [plan],
+        Prefetch("status_changes", queryset=PlanStatusChange.objects.select_related("changed_by")),
+    )
     user = request.user
     today = timezone.localdate()
     can_change = access.can_change_plan(user, plan)
@@ -213,7 +219,6 @@ def _plan_page(request, plan: RehabPlan, *, advance_form=None, status_form=None)
             "from_stage", "to_stage", "changed_by"
         )
     )
-    # Prefetched by plan_detail: the same rows give the weeks on hold.
     status_changes = list(plan.status_changes.all())
     allowed_statuses = services.PLAN_STATUS_CHANGES[RehabPlan.Status(plan.status)]
     context = {
@@ -253,14 +258,8 @@ def _status_form(plan: RehabPlan) -> PlanStatusForm:
 def plan_detail(request, pk: int):
     # The session log's page count comes with the plan: one query fewer.
     sessions = TherapySession.objects.filter(plan=OuterRef("pk"))
-    status_log = Prefetch(
-        "status_changes", queryset=PlanStatusChange.objects.select_related("changed_by")
-    )
     plan = get_object_or_404(
-        selectors.plan_with_stages()
-        .prefetch_related(status_log)
-        .annotate(session_count=selectors.count_of(sessions)),
-        pk=pk,
+        selectors.plan_with_stages().annotate(session_count=selectors.count_of(sessions)), pk=pk
     )
     access.require(access.can_view_plan(request.user, plan))
     return _plan_page(request, plan)

@@ -5,6 +5,8 @@ import html
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -963,3 +965,14 @@ def test_a_week_on_hold_keeps_the_sessions_given_before_the_hold(
     text = page(client.get(url("plan_detail", plan.pk)))
     assert "On hold: no therapy allocated this week (1 session given before the hold)" in text
     assert ">on hold</text>" in text
+
+
+@pytest.mark.django_db
+def test_a_refused_status_change_reads_the_status_log_once(client, physician, plan):
+    client.force_login(physician)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(url("plan_status", plan.pk), {"status": "on_hold", "reason": ""})
+    assert response.status_code == 200
+    assert "Say why the plan's status changes." in page(response)
+    reads = [q["sql"] for q in captured if 'FROM "plans_planstatuschange"' in q["sql"]]
+    assert len(reads) == 1, reads  # the log, the weeks on hold and the timetable's weeks
