@@ -577,14 +577,13 @@ def change_plan_status(
         )
     current = plan.stages.filter(status=PlanStage.Status.CURRENT).first()
     closing = status in (RehabPlan.Status.COMPLETED, RehabPlan.Status.DISCONTINUED)
-    if closing and effective_date > timezone.localdate():
-        raise ValidationError(
-            {
-                "effective_date": ValidationError(
-                    "A plan is closed on the day it ends, not ahead.", code="date_in_future"
-                )
-            }
+    if effective_date > timezone.localdate():
+        ahead = (
+            "A plan is closed on the day it ends, not ahead."
+            if closing
+            else "A status change is recorded on the day it happens, not ahead."
         )
+        raise ValidationError({"effective_date": ValidationError(ahead, code="date_in_future")})
     if closing and effective_date < (current.started_on if current else plan.start_date):
         raise ValidationError(
             {
@@ -594,18 +593,9 @@ def change_plan_status(
             }
         )
     # Holds are dated by their changes (weeks on hold allocate nothing): a change
-    # happens today or earlier, and not before the plan started or its last change.
+    # is not dated before the plan started or its last change.
     previous = plan.status_changes.order_by("-changed_at", "-pk").first()
     earliest = max(plan.start_date, previous.effective_date if previous else plan.start_date)
-    if effective_date > timezone.localdate():
-        raise ValidationError(
-            {
-                "effective_date": ValidationError(
-                    "A status change is recorded on the day it happens, not ahead.",
-                    code="date_in_future",
-                )
-            }
-        )
     if effective_date < earliest:
         raise ValidationError(
             {
