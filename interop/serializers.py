@@ -67,7 +67,7 @@ class PatientSummarySerializer(serializers.Serializer):
 class ConditionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Condition
-        fields = ["id", "name", "icd10_code", "category", "has_side"]
+        fields = ["id", "name", "icd10_code", "category", "has_side", "has_spinal_level"]
 
 
 class DiagnosisSerializer(serializers.ModelSerializer):

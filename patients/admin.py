@@ -6,8 +6,8 @@ from rehab.admin import ClinicalRecordAdmin
 
 @admin.register(Condition)
 class ConditionAdmin(admin.ModelAdmin):
-    list_display = ["name", "icd10_code", "category"]
-    list_filter = ["category"]
+    list_display = ["name", "icd10_code", "category", "has_side", "has_spinal_level"]
+    list_filter = ["category", "has_side", "has_spinal_level"]
     search_fields = ["name", "icd10_code"]
 
 

@@ -82,6 +82,18 @@ class PatientForm(forms.ModelForm):
         )
 
 
+class ConditionSelect(forms.Select):
+    """The conditions, each option saying whether it records a spinal-cord level, so
+    the form can show the level and ASIA grade only where they apply."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        condition = getattr(value, "instance", None)
+        if condition is not None and condition.has_spinal_level:
+            option["attrs"]["data-spinal-level"] = "yes"
+        return option
+
+
 class DiagnosisForm(forms.ModelForm):
     class Meta:
         model = Diagnosis
@@ -95,6 +107,7 @@ class DiagnosisForm(forms.ModelForm):
             "is_primary",
         ]
         widgets = {
+            "condition": ConditionSelect(),
             "onset_date": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
@@ -117,7 +130,7 @@ class DiagnosisForm(forms.ModelForm):
             # default, a stroke was saved without the side it affects.
             self.initial["affected_side"] = ""
         self.fields["asia_grade"].choices = [("", "Not recorded"), *Diagnosis.AsiaGrade.choices]
-        self.fields["asia_grade"].help_text = "Spinal cord injury only; needs the level."
+        self.fields["asia_grade"].help_text = "Needs the level."
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -129,9 +142,11 @@ class DiagnosisForm(forms.ModelForm):
                 Column("onset_date", css_class="col-sm-6 col-md-3"),
                 Column("affected_side", css_class="col-sm-6 col-md-3"),
             ),
+            # Shown only for a condition that records a level (diagnosis-form.js).
             Row(
                 Column("spinal_cord_level", css_class="col-sm-6 col-md-3"),
                 Column("asia_grade", css_class="col-sm-6 col-md-9"),
+                css_class="spinal-cord-fields",
             ),
             "notes",
             "is_primary",

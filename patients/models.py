@@ -45,6 +45,12 @@ class Condition(models.Model):
         default=False,
         help_text="A diagnosis of it names the side: left, right or both (a stroke, a knee).",
     )
+    has_spinal_level = models.BooleanField(
+        "records a spinal-cord level",
+        default=False,
+        help_text="A diagnosis of it may give the level of injury and the ASIA grade "
+        "(spinal cord injury).",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -231,7 +237,16 @@ class Diagnosis(models.Model):
                 code="side_required",
                 params={"condition": self.condition.name},
             )
-        if self.asia_grade and not self.spinal_cord_level:
+        if self.condition_id and not self.condition.has_spinal_level:
+            # A level on a stroke or a knee is a slip of the form, not clinical data.
+            for field in ("spinal_cord_level", "asia_grade"):
+                if getattr(self, field):
+                    errors[field] = ValidationError(
+                        "%(condition)s has no spinal-cord level or ASIA grade: leave it empty.",
+                        code="spinal_level_not_applicable",
+                        params={"condition": self.condition.name},
+                    )
+        if self.asia_grade and not self.spinal_cord_level and "asia_grade" not in errors:
             errors["spinal_cord_level"] = ValidationError(
                 "Give the spinal-cord level with the ASIA grade.", code="asia_needs_level"
             )

@@ -57,6 +57,17 @@ class ConditionFactory(factory.django.DjangoModelFactory):
     has_side = True  # a stroke affects a side of the body
 
 
+def spinal_cord_injury() -> Condition:
+    """The condition whose diagnosis records a spinal-cord level and ASIA grade."""
+    return ConditionFactory(
+        name="Spinal cord injury",
+        icd10_code="T09.3",
+        category=Condition.Category.NEUROLOGICAL,
+        has_side=False,
+        has_spinal_level=True,
+    )
+
+
 class PatientFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Patient

@@ -195,7 +195,12 @@ def test_adding_a_diagnosis_uses_the_models_rules(front_desk, plan):
         "is_primary": "primary_diagnosis_exists",
         "affected_side": "side_required",
     }
-    data.update(is_primary=False, affected_side="right")
+    # A knee has no spinal-cord level either.
+    data.update(is_primary=False, affected_side="right", spinal_cord_level="L1")
+    response = api_as(front_desk).post(url, data, format="json")
+    assert response.status_code == 400
+    assert error_fields(response) == {"spinal_cord_level": "spinal_level_not_applicable"}
+    del data["spinal_cord_level"]
     response = api_as(front_desk).post(url, data, format="json")
     assert response.status_code == 201
     knee_diagnosis = Diagnosis.objects.get(patient=plan.patient, condition=knee)

@@ -196,3 +196,21 @@ def test_a_physicians_menu_fits_a_tablet_held_upright(page, demo_clinic):
     assert box["x"] + box["width"] <= 820
     assert page.evaluate("document.documentElement.scrollWidth") <= 820
     screenshot(page, "physician-menu-tablet")
+
+
+def test_front_desk_sees_the_spinal_cord_fields_only_for_a_spinal_cord_injury(page, demo_clinic):
+    sign_in(page, "desk.roy")
+    page.goto("/patients/new/")
+    level = page.get_by_label("Spinal-cord level")
+    expect(level).to_be_hidden()
+    condition = page.get_by_label("Condition")
+    condition.select_option(label="Spinal cord injury (T09.3)")
+    expect(level).to_be_visible()
+    level.fill("T10")
+    page.get_by_label("ASIA impairment grade").select_option("A")
+    screenshot(page, "register-spinal-cord-injury")
+    # Another condition has no level: the fields go, and what was typed with them.
+    condition.select_option(label="Stroke (cerebral infarction) (I63.9)")
+    expect(level).to_be_hidden()
+    assert level.input_value() == ""
+    assert page.get_by_label("ASIA impairment grade").input_value() == ""

@@ -70,7 +70,10 @@ def test_one_primary_diagnosis_per_patient():
 @pytest.mark.django_db
 def test_asia_grade_needs_a_spinal_level():
     diagnosis = factories.DiagnosisFactory.build(
-        patient=factories.PatientFactory(), condition=factories.ConditionFactory(), asia_grade="B"
+        patient=factories.PatientFactory(),
+        condition=factories.spinal_cord_injury(),
+        affected_side=Diagnosis.Side.NOT_APPLICABLE,
+        asia_grade="B",
     )
     with pytest.raises(ValidationError) as excinfo:
         diagnosis.full_clean()
@@ -86,12 +89,35 @@ def test_asia_grade_needs_a_spinal_level():
 def test_spinal_level_must_be_a_real_level():
     diagnosis = factories.DiagnosisFactory.build(
         patient=factories.PatientFactory(),
-        condition=factories.ConditionFactory(),
+        condition=factories.spinal_cord_injury(),
+        affected_side=Diagnosis.Side.NOT_APPLICABLE,
         spinal_cord_level="T13",
     )
     with pytest.raises(ValidationError) as excinfo:
         diagnosis.full_clean()
     assert excinfo.value.error_dict["spinal_cord_level"][0].code == "invalid_spinal_level"
+
+
+@pytest.mark.django_db
+def test_only_a_condition_that_records_a_level_takes_a_spinal_level_or_asia_grade():
+    diagnosis = factories.DiagnosisFactory.build(
+        patient=factories.PatientFactory(),
+        condition=factories.ConditionFactory(),  # a stroke
+        affected_side=Diagnosis.Side.LEFT,
+        spinal_cord_level="T10",
+        asia_grade="C",
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        diagnosis.full_clean()
+    assert {
+        field: [error.code for error in errors]
+        for field, errors in excinfo.value.error_dict.items()
+    } == {
+        "spinal_cord_level": ["spinal_level_not_applicable"],
+        "asia_grade": ["spinal_level_not_applicable"],
+    }
+    diagnosis.spinal_cord_level = diagnosis.asia_grade = ""
+    diagnosis.full_clean()
 
 
 @pytest.mark.django_db

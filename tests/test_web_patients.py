@@ -152,9 +152,7 @@ def stroke():
 
 @pytest.fixture
 def spinal_cord_injury():
-    return factories.ConditionFactory(
-        name="Spinal cord injury", icd10_code="T09.3", category="neurological"
-    )
+    return factories.spinal_cord_injury()
 
 
 # --- The list -------------------------------------------------------------
@@ -323,6 +321,22 @@ def test_register_page_uses_date_pickers_and_starts_with_one_primary_diagnosis(
 
 
 @pytest.mark.django_db
+def test_register_page_marks_the_conditions_that_record_a_spinal_cord_level(
+    client, front_desk, stroke, spinal_cord_injury
+):
+    client.force_login(front_desk)
+    response = client.get(REGISTER_URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(rf'<option value="{spinal_cord_injury.pk}"[^>]*data-spinal-level="yes"', html)
+    stroke_option = re.search(rf'<option value="{stroke.pk}"[^>]*>', html).group(0)
+    assert "data-spinal-level" not in stroke_option
+    # The script hides the level and grade unless such a condition is chosen.
+    assert 'class="row spinal-cord-fields"' in html
+    assert "rehab/diagnosis-form.js" in html
+
+
+@pytest.mark.django_db
 def test_register_saves_patient_and_diagnosis_and_names_the_record_number(
     client, front_desk, spinal_cord_injury
 ):
@@ -448,6 +462,16 @@ def test_register_refuses_bad_patient_details_next_to_the_field_and_saves_nothin
             {"condition": "stroke", "affected_side": "not_applicable"},
             "affected_side",
             "Stroke affects a side of the body: choose left, right or bilateral.",
+        ),
+        (
+            {"condition": "stroke", "affected_side": "left", "spinal_cord_level": "T4"},
+            "spinal_cord_level",
+            "Stroke has no spinal-cord level or ASIA grade: leave it empty.",
+        ),
+        (
+            {"condition": "stroke", "affected_side": "left", "asia_grade": "A"},
+            "asia_grade",
+            "Stroke has no spinal-cord level or ASIA grade: leave it empty.",
         ),
     ],
 )
