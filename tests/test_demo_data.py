@@ -107,3 +107,13 @@ def test_the_conditions_with_a_side_agree_in_the_fixture_and_the_migration():
     rows = json.loads((settings.BASE_DIR / "fixtures" / "conditions.json").read_text())
     sided = sorted(row["fields"]["icd10_code"] for row in rows if row["fields"]["has_side"])
     assert sided == sorted(migration.SIDED)
+
+
+def test_the_conditions_with_a_spinal_level_agree_in_the_fixture_and_the_migration():
+    """A database migrated from before `has_spinal_level` marks the same conditions."""
+    migration = import_module("patients.migrations.0005_condition_has_spinal_level")
+    rows = json.loads((settings.BASE_DIR / "fixtures" / "conditions.json").read_text())
+    spinal = sorted(
+        row["fields"]["icd10_code"] for row in rows if row["fields"]["has_spinal_level"]
+    )
+    assert spinal == sorted(migration.SPINAL) == ["T09.3"]
