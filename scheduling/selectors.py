@@ -236,6 +236,12 @@ def appointments_between(first: datetime.date, last: datetime.date):
     )
 
 
+def any_under_review(appointments) -> bool:
+    """Whether a booked one of these (from appointments_between) may yet move or go,
+    so the page explains its "Under review" marks."""
+    return any(a.plan_under_review and a.is_booked for a in appointments)
+
+
 def week_days(monday: datetime.date, appointments) -> list[Day]:
     holidays = holidays_between(monday, monday + datetime.timedelta(days=6))
     days = {

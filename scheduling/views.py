@@ -369,12 +369,16 @@ def therapist_week(request, pk: int):
     if therapist.discipline is None:
         raise Http404("Only therapists have a timetable.")
     monday = selectors.monday_of(request.GET.get("week"), timezone.localdate())
+    days = selectors.therapist_week(therapist, monday)
     return render(
         request,
         "scheduling/therapist_week.html",
         {
             "therapist": therapist,
-            "days": selectors.therapist_week(therapist, monday),
+            "days": days,
+            "under_review": selectors.any_under_review(
+                appointment for day in days for appointment in day.appointments
+            ),
             "is_own": therapist.pk == request.user.pk,
             **_week_context(request, monday),
         },
@@ -386,12 +390,16 @@ def patient_week(request, pk: int):
     patient = get_object_or_404(Patient, pk=pk)
     access.require(access.can_view_patient_week(request.user, patient))
     monday = selectors.monday_of(request.GET.get("week"), timezone.localdate())
+    days = selectors.patient_week(patient, monday)
     return render(
         request,
         "scheduling/patient_week.html",
         {
             "patient": patient,
-            "days": selectors.patient_week(patient, monday),
+            "days": days,
+            "under_review": selectors.any_under_review(
+                appointment for day in days for appointment in day.appointments
+            ),
             **_week_context(request, monday),
         },
     )
@@ -418,6 +426,12 @@ def clinic_week(request):
             "discipline_label": Discipline(discipline).label,
             "disciplines": Discipline.choices,
             "columns": columns,
+            "under_review": selectors.any_under_review(
+                appointment
+                for column in columns
+                for day in column.days
+                for appointment in day.appointments
+            ),
             "weekdays": [monday + datetime.timedelta(days=n) for n in range(7)],
             **_week_context(request, monday),
         },

@@ -504,16 +504,27 @@ def test_appointments_of_a_plan_awaiting_review_are_marked_in_the_weeks(
             by=physician,
         )
     booked_pt = Appointment.objects.filter(plan=plan, discipline="PT").count()
+    patients_week = reverse("scheduling:patient_week", args=[plan.patient_id])
+    # A tablet shows no tooltip: each page says what the mark means, once.
+    note = "<strong>Under review:</strong> the plan's mix, therapist or status changed"
     text = page(client, front_desk, clinic, **week).content.decode()
     assert text.count(">Under review</span>") == booked_pt
+    assert text.count(note) == 1
     text = page(client, physiotherapist, mine, **week).content.decode()
     assert text.count(">Under review</span>") == booked_pt
+    assert text.count(note) == 1
+    text = page(client, front_desk, patients_week, **week).content.decode()
+    assert text.count(">Under review</span>") == Appointment.objects.filter(plan=plan).count()
+    assert text.count(note) == 1
     # And on the worklist's appointments today.
     past_appointment(plan, physiotherapist, at(timezone.localdate(), 23, 30))
     worklist = page(client, physiotherapist, reverse("home")).content.decode()
     assert worklist.count(">Under review</span>") == 1
+    assert worklist.count(note) == 1
     services.dismiss_review(plan=plan, by=front_desk)
     assert "Under review" not in page(client, front_desk, clinic, **week).content.decode()
+    assert "Under review" not in page(client, front_desk, patients_week, **week).content.decode()
+    assert "Under review" not in page(client, physiotherapist, reverse("home")).content.decode()
 
 
 def test_week_views_do_not_query_per_appointment(

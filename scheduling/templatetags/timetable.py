@@ -63,6 +63,7 @@ def therapist_today(context):
     )
     return {
         "appointments": appointments,
+        "under_review": selectors.any_under_review(appointments),
         "closed": ClinicHoliday.objects.filter(date=today).first(),
         "on_leave": Leave.objects.filter(
             therapist=user, start_date__lte=today, end_date__gte=today
