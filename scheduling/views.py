@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients.models import Patient
+from plans import access as plan_access
 from plans.models import RehabPlan
 from plans.selectors import clinic_demand, plan_with_stages
 from plans.session_views import safe_next
@@ -212,7 +213,10 @@ def plan_review(request, pk: int):
 
 def _appointment_or_404(pk: int) -> Appointment:
     return get_object_or_404(
-        Appointment.objects.select_related("plan__patient", "therapist", "therapy_session"), pk=pk
+        Appointment.objects.select_related(
+            "plan__patient", "plan__protocol", "therapist", "therapy_session"
+        ),
+        pk=pk,
     )
 
 
@@ -266,6 +270,14 @@ def appointment_detail(request, pk: int):
             and appointment.is_booked
             and appointment.local_start.date() <= timezone.localdate(),
             "can_mark_absent": appointment.local_start.date() <= timezone.localdate(),
+            "can_view_timetable": access.can_view_plan_timetable(user, appointment.plan),
+            "can_view_plan": plan_access.can_view_plan(user, appointment.plan),
+            "can_book": access.can_book(user),
+            # A booked appointment of a plan that changed may move or go at the review.
+            "review": appointment.is_booked
+            and TimetableReview.objects.filter(
+                plan_id=appointment.plan_id, resolved_at__isnull=True
+            ).first(),
             "next_url": next_url,
         },
     )

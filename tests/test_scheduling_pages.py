@@ -638,3 +638,45 @@ def test_scheduling_admin_pages_answer_for_a_superuser(
         assert add == (403 if opts.model_name in made_by_services else 200), opts.label
         obj = model.objects.first()
         assert client.get(reverse(f"{base}_change", args=[obj.pk])).status_code == 200, opts.label
+
+
+def test_an_appointment_page_links_its_plan_and_says_when_the_plan_is_under_review(
+    client, plan, physician, front_desk, physiotherapist, django_capture_on_commit_callbacks
+):
+    [appointment] = services.book_appointments(
+        plan=plan,
+        slots=[services.Slot("PT", physiotherapist.pk, at(next_monday(), 9), 45)],
+        by=front_desk,
+    )
+    url = reverse("scheduling:appointment_detail", args=[appointment.pk])
+    plan_page = reverse("plans:plan_detail", args=[plan.pk])
+    timetable = reverse("scheduling:plan_timetable", args=[plan.pk])
+    review_page = reverse("scheduling:plan_review", args=[plan.pk])
+    text = page(client, physiotherapist, url).content.decode()
+    assert f'href="{plan_page}"' in text and f'href="{timetable}"' in text
+    assert "Under review" not in text
+    # Front desk books but does not open plan pages.
+    text = page(client, front_desk, url).content.decode()
+    assert f'href="{plan_page}"' not in text and f'href="{timetable}"' in text
+    with django_capture_on_commit_callbacks(execute=True):
+        plan_services.individualise_stage_mix(
+            stage=plan.stages.get(status="current"),
+            pt_sessions_per_week=3,
+            ot_sessions_per_week=2,
+            reason="Tires quickly",
+            by=physician,
+        )
+    response = page(client, front_desk, url)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "<strong>Under review:</strong> the plan changed after this appointment" in text
+    assert "now has PT 3 and OT 2 a week." in text
+    assert f'href="{review_page}"' in text
+    # The therapist is told, without the review's link: reviewing is for those who book.
+    text = page(client, physiotherapist, url).content.decode()
+    assert "<strong>Under review:</strong>" in text and f'href="{review_page}"' not in text
+    # Once the appointment happened, the review no longer concerns it.
+    appointment.refresh_from_db()
+    appointment.status = Appointment.Status.CANCELLED_BY_CLINIC
+    appointment.save(update_fields=["status"])
+    assert "Under review" not in page(client, front_desk, url).content.decode()
