@@ -224,15 +224,19 @@ class Day:
         return self.date == timezone.localdate()
 
 
-def appointments_between(first: datetime.date, last: datetime.date):
-    """Appointments starting in these days, each with `plan_under_review`: its plan
-    has a timetable review waiting (its mix, therapist or status moved), so a
-    booked one may yet move or go."""
+def marking_review(appointments):
+    """Each appointment with `plan_under_review`: its plan has a timetable review
+    waiting (its mix, therapist or status moved), so a booked one may yet move or go."""
     open_review = TimetableReview.objects.filter(plan=OuterRef("plan_id"), resolved_at__isnull=True)
-    return (
-        Appointment.objects.filter(starting_between(first, last))
-        .select_related("plan__patient", "therapist", "therapy_session")
-        .annotate(plan_under_review=Exists(open_review))
+    return appointments.annotate(plan_under_review=Exists(open_review))
+
+
+def appointments_between(first: datetime.date, last: datetime.date):
+    """Appointments starting in these days, marking those under review."""
+    return marking_review(
+        Appointment.objects.filter(starting_between(first, last)).select_related(
+            "plan__patient", "therapist", "therapy_session"
+        )
     )
 
 

@@ -588,6 +588,29 @@ def test_patient_page_shows_the_next_appointments_and_saves_the_preference(
     assert all(a.start.hour >= 13 for a in proposal.appointments)
 
 
+def test_patient_page_shows_five_appointments_and_says_more_are_booked(
+    client, plan, physiotherapist, front_desk
+):
+    monday = next_monday()
+    slots = [
+        services.Slot("PT", physiotherapist.pk, at(monday + datetime.timedelta(days=n), 9), 45)
+        for n in range(5)
+    ]
+    services.book_appointments(plan=plan, slots=slots, by=front_desk)
+    detail = reverse("patients:detail", args=[plan.patient.pk])
+    content = page(client, front_desk, detail).content.decode()
+    assert content.count("with Rahul Sharma") == 5
+    assert "More are booked" not in content
+    later = at(monday + datetime.timedelta(days=7), 9)
+    services.book_appointments(
+        plan=plan, slots=[services.Slot("PT", physiotherapist.pk, later, 45)], by=front_desk
+    )
+    content = page(client, front_desk, detail).content.decode()
+    assert content.count("with Rahul Sharma") == 5
+    week = reverse("scheduling:patient_week", args=[plan.patient.pk])
+    assert f'More are booked: <a href="{week}">see the patient\'s week</a>.' in content
+
+
 def test_only_bookers_set_the_preference(client, plan, physiotherapist):
     url = reverse("scheduling:patient_preference", args=[plan.patient.pk])
     assert page(client, physiotherapist, url, "post", time_of_day="morning").status_code == 403

@@ -97,7 +97,7 @@ def test_family_summary_says_both_sides_for_a_bilateral_condition(client, physic
 
 @pytest.mark.django_db
 def test_family_summary_lists_the_next_appointments_and_the_goals_set_with_the_patient(
-    client, physician, plan, front_desk
+    client, physician, plan, front_desk, django_capture_on_commit_callbacks
 ):
     book_weeks(plan, front_desk, weeks=1)
     first = Appointment.objects.filter(plan=plan).order_by("start").first()
@@ -148,6 +148,17 @@ def test_family_summary_lists_the_next_appointments_and_the_goals_set_with_the_p
     assert f"Walk to the temple with a stick — aiming for {target}" in goals
     assert "Dress without help — <strong>reached</strong>" in goals
     assert "Drive again" not in goals  # dropped goals are not the family's business now
+    assert "Some of these times may change" not in appointments
+    # The plan changed after booking: the family hears the times may move.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.individualise_stage_mix(
+            stage=plan.current_stage,
+            pt_sessions_per_week=3,
+            ot_sessions_per_week=2,
+            reason="Tires quickly",
+            by=physician,
+        )
+    assert "Some of these times may change" in page(client.get(url(plan)))
     # A closed plan has no appointments ahead to list.
     services.change_plan_status(plan=plan, status="completed", by=physician, reason="Goals met")
     assert "Next appointments" not in page(client.get(url(plan)))

@@ -81,14 +81,24 @@ FAMILY_APPOINTMENTS = 10
 @register.inclusion_tag("scheduling/partials/family_appointments.html")
 def family_appointments(plan):
     """On the family summary: the plan's next booked appointments, day, time and who."""
-    upcoming = (
-        Appointment.objects.filter(
-            plan=plan, start__gte=timezone.now(), status=Appointment.Status.BOOKED
+    upcoming = list(
+        selectors.marking_review(
+            Appointment.objects.filter(
+                plan=plan, start__gte=timezone.now(), status=Appointment.Status.BOOKED
+            )
         )
         .select_related("therapist")
         .order_by("start")[:FAMILY_APPOINTMENTS]
     )
-    return {"plan": plan, "upcoming": list(upcoming)}
+    return {
+        "plan": plan,
+        "upcoming": upcoming,
+        "under_review": selectors.any_under_review(upcoming),
+    }
+
+
+# The patient page lists the next few; the patient's week has the rest.
+PATIENT_APPOINTMENTS = 5
 
 
 @register.inclusion_tag("scheduling/partials/patient_panel.html", takes_context=True)
@@ -108,16 +118,22 @@ def patient_timetable_panel(context, patient):
         )
     preference = PatientPreference.objects.filter(patient=patient).first()
     time_of_day = preference.time_of_day if preference else PatientPreference.TimeOfDay.ANY
-    upcoming = (
-        Appointment.objects.filter(
-            plan__patient=patient, start__gte=timezone.now(), status=Appointment.Status.BOOKED
+    # One more than is shown, to say that more are booked.
+    upcoming = list(
+        selectors.marking_review(
+            Appointment.objects.filter(
+                plan__patient=patient, start__gte=timezone.now(), status=Appointment.Status.BOOKED
+            )
         )
         .select_related("therapist")
-        .order_by("start")[:5]
+        .order_by("start")[: PATIENT_APPOINTMENTS + 1]
     )
+    shown = upcoming[:PATIENT_APPOINTMENTS]
     return {
         "patient": patient,
-        "upcoming": list(upcoming),
+        "upcoming": shown,
+        "more_booked": len(upcoming) > PATIENT_APPOINTMENTS,
+        "under_review": selectors.any_under_review(shown),
         "time_of_day_label": PatientPreference.TimeOfDay(time_of_day).label,
         "can_book": can_book,
         "running_plans": running,
