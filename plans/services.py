@@ -821,6 +821,7 @@ def correct_session(*, session: TherapySession, by, **changes) -> TherapySession
     unknown = set(changes) - set(CORRECTABLE_FIELDS)
     if unknown:
         raise ValueError(f"Cannot correct {', '.join(sorted(unknown))}.")
+    attendance_before, date_before = session.attendance, session.date
     moved = "date" in changes and changes["date"] != session.date
     for field, value in changes.items():
         setattr(session, field, value)
@@ -829,6 +830,12 @@ def correct_session(*, session: TherapySession, by, **changes) -> TherapySession
     if moved:
         _check_allocated_in_stage(session)
     _by(session, by).save()
+    signals.session_corrected.send(
+        sender=TherapySession,
+        session=session,
+        attendance_before=attendance_before,
+        date_before=date_before,
+    )
     return session
 
 

@@ -31,6 +31,10 @@ plan_therapist_changed = Signal()
 # undone with the session. Arguments: session.
 session_logged = Signal()
 
+# A logged session was corrected. Sent inside correct_session's transaction, like
+# session_logged. Arguments: session (as corrected), attendance_before, date_before.
+session_corrected = Signal()
+
 # `manage.py seed_demo` has loaded the demo clinic (inside its transaction).
 # Arguments: users (demo staff by username). Receivers add their own demo data,
 # idempotently, and may return lines for the summary.

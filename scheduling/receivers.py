@@ -54,6 +54,14 @@ def link_logged_session(sender, session, **kwargs):
     services.settle_appointment_of(session)
 
 
+@receiver(signals.session_corrected, dispatch_uid="scheduling_follow_corrected_session")
+def follow_corrected_session(sender, session, attendance_before, date_before, **kwargs):
+    """A session corrected (attended after all, or another day) corrects its appointment."""
+    services.follow_corrected_session(
+        session, attendance_before=attendance_before, date_before=date_before
+    )
+
+
 @receiver(signals.demo_clinic_seeded, dispatch_uid="scheduling_demo_timetable")
 def demo_timetable(sender, users, **kwargs):
     from scheduling.demo import seed_demo_timetable

@@ -411,6 +411,35 @@ def settle_appointment_of(session: TherapySession) -> Appointment | None:
     return appointment
 
 
+def follow_corrected_session(
+    session: TherapySession, *, attendance_before: str, date_before: datetime.date
+) -> Appointment | None:
+    """A corrected session takes its appointment with it: the appointment's status
+    follows the attendance. A session moved to another day leaves its appointment
+    to be marked again, and settles the one booked on the new day, if any. Runs in
+    the correction's transaction."""
+    appointment = Appointment.objects.select_for_update().filter(therapy_session=session).first()
+    if appointment is None:
+        return settle_appointment_of(session) if session.date != date_before else None
+    if appointment.local_start.date() != session.date:
+        appointment.status = Appointment.Status.BOOKED
+        appointment.therapy_session = None
+        appointment.cancellation_reason = ""
+        appointment.full_clean()
+        appointment.save()
+        settle_appointment_of(session)
+        return appointment
+    status = STATUS_OF_SESSION[session.attendance]
+    if session.attendance != attendance_before and appointment.status != status:
+        appointment.status = status
+        if status == Appointment.Status.ATTENDED:
+            # The reason given for the absence no longer holds.
+            appointment.cancellation_reason = ""
+        appointment.full_clean()
+        appointment.save()
+    return appointment
+
+
 @transaction.atomic
 def mark_missed(*, appointment: Appointment, status: str, by, reason: str = "") -> Appointment:
     """One click: the patient did not come, or the clinic or the patient cancelled."""

@@ -322,6 +322,39 @@ def test_absent_records_a_missed_session_and_a_cancellation_ahead_does_not(
     assert TherapySession.objects.filter(plan=plan).count() == 1
 
 
+def test_correcting_a_session_corrects_its_appointment(plan, physiotherapist):
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    appointment = past_appointment(plan, physiotherapist, at(today, 0, 15))
+    services.mark_missed(
+        appointment=appointment, status="patient_absent", by=physiotherapist, reason="In radiology"
+    )
+    appointment.refresh_from_db()
+    session = appointment.therapy_session
+    # The patient came after all: the session says so, and so does the appointment.
+    plan_services.correct_session(
+        session=session, by=physiotherapist, attendance="attended", duration_minutes=40
+    )
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancellation_reason) == ("attended", "")
+    assert appointment.therapy_session == session
+    plan_services.correct_session(session=session, by=physiotherapist, attendance="patient_absent")
+    appointment.refresh_from_db()
+    assert appointment.status == "patient_absent"
+    # Logged on the wrong day: this appointment waits to be marked again, and the one
+    # booked on the session's day takes the session.
+    earlier = past_appointment(plan, physiotherapist, at(yesterday, 10))
+    plan_services.correct_session(session=session, by=physiotherapist, date=yesterday)
+    appointment.refresh_from_db()
+    earlier.refresh_from_db()
+    assert (appointment.status, appointment.therapy_session) == ("booked", None)
+    assert (earlier.status, earlier.therapy_session) == ("patient_absent", session)
+    # A correction that leaves attendance and day alone leaves the appointment alone.
+    plan_services.correct_session(session=session, by=physiotherapist, duration_minutes=30)
+    earlier.refresh_from_db()
+    assert earlier.status == "patient_absent"
+
+
 def test_advancing_the_stage_re_proposes_only_future_appointments(
     plan, physician, physiotherapist, front_desk, django_capture_on_commit_callbacks
 ):
