@@ -262,6 +262,8 @@ class AdvanceStageForm(forms.Form):
     )
 
     def __init__(self, *args, plan: RehabPlan, **kwargs):
+        # Its own field ids: the status form beside it also has a reason and a date.
+        kwargs.setdefault("auto_id", "stage-%s")
         super().__init__(*args, **kwargs)
         stages = list(plan.stages.all())
         current = next((s for s in stages if s.status == PlanStage.Status.CURRENT), None)
@@ -312,3 +314,8 @@ class PlanStatusForm(PlanVersionForm):
         help_text="Leave empty for today.",
         widget=date_input(),
     )
+
+    def __init__(self, *args, **kwargs):
+        # Its own field ids: the stage form beside it also has a reason and a date.
+        kwargs.setdefault("auto_id", "status-%s")
+        super().__init__(*args, **kwargs)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import OuterRef, Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from patients.models import Diagnosis
@@ -398,7 +399,11 @@ def plan_advance(request, pk: int):
         else:
             messages.success(request, f"Moved to stage {stage.order}: {stage.name}.")
             return redirect("plans:plan_detail", pk=plan.pk)
-    messages.error(request, "The stage did not change: see the stage form below.")
+    # The form is far down a long page: the message links to it.
+    messages.error(
+        request,
+        format_html('The stage did not change: <a href="#advance-heading">see the stage form</a>.'),
+    )
     return _plan_page(request, plan, advance_form=form)
 
 
@@ -422,7 +427,12 @@ def plan_status(request, pk: int):
         else:
             messages.success(request, STATUS_DONE_MESSAGES[form.cleaned_data["status"]])
             return redirect("plans:plan_detail", pk=plan.pk)
-    messages.error(request, "The plan's status did not change: see the status form below.")
+    messages.error(
+        request,
+        format_html(
+            'The plan\'s status did not change: <a href="#status-heading">see the status form</a>.'
+        ),
+    )
     return _plan_page(request, plan, status_form=form)
 
 

@@ -386,7 +386,7 @@ def test_moving_on_against_the_criteria_asks_the_reason_next_to_its_field(
     form = advance_card(response)
     assert "Stage 1 has not met its exit criteria yet (Berg Balance Scale 39 on" in form
     assert "say why the plan moves on now." in form
-    assert 'id="id_reason"' in form and "is-invalid" in form
+    assert 'id="stage-reason"' in form and "is-invalid" in form
     ruled_plan.refresh_from_db()
     assert ruled_plan.current_stage.order == 1
     assert ruled_plan.transitions.count() == 1

@@ -761,13 +761,27 @@ def test_advance_takes_an_effective_date(client, physician, plan):
 
 
 @pytest.mark.django_db
+def test_the_stage_and_status_forms_label_their_own_fields(client, physician, plan):
+    client.force_login(physician)
+    text = page(client.get(url("plan_detail", plan.pk)))
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert sorted(set(ids)) == sorted(ids), "every id on the plan page is its own"
+    for form in ("stage", "status"):
+        for field in ("reason", "effective_date"):
+            assert f'for="{form}-{field}"' in text and f'id="{form}-{field}"' in text
+
+
+@pytest.mark.django_db
 def test_going_back_a_stage_needs_a_reason(client, physician, plan):
     services.advance_stage(plan=plan, by=physician)
     client.force_login(physician)
     response = client.post(url("plan_advance", plan.pk), {"to_order": 1, "reason": ""})
     assert response.status_code == 200
     assert "Say why the plan goes back a stage." in page(response)
-    assert "The stage did not change" in page(response)
+    # The form is far down the page: the message at the top links to it.
+    assert 'The stage did not change: <a href="#advance-heading">see the stage form</a>.' in (
+        page(response)
+    )
     assert current_order(plan) == 2
     assert StageTransition.objects.filter(plan=plan).count() == 2
 
