@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -172,7 +173,8 @@ class RehabPlanAdmin(ClinicalRecordAdmin):
     autocomplete_fields = ["patient", "diagnosis", "lead_physician"]
     date_hierarchy = "start_date"
     inlines = [PlanStageInline]
-    readonly_fields = ["protocol", "status", "end_date", "status_reason"]
+    # The start date is the first stage's: set when the plan starts, never moved here.
+    readonly_fields = ["protocol", "status", "start_date", "end_date", "status_reason"]
     actions = ["advance"]
 
     def get_queryset(self, request):
@@ -250,8 +252,30 @@ class SessionAllocationAdmin(ClinicalRecordAdmin):
         return False
 
 
+class TherapySessionAdminForm(forms.ModelForm):
+    """Checks a correction as the service will, so a refusal shows on the form."""
+
+    corrected_by = None  # the signed-in admin, set by TherapySessionAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        changes = {
+            field: cleaned[field]
+            for field in self.changed_data
+            if field in services.CORRECTABLE_FIELDS and field in cleaned
+        }
+        if changes and not self.errors:
+            stored = TherapySession.objects.select_related("plan").get(pk=self.instance.pk)
+            try:
+                services.check_correction(session=stored, by=self.corrected_by, **changes)
+            except ValidationError as refusal:
+                self.add_error(None, refusal)
+        return cleaned
+
+
 @admin.register(TherapySession)
 class TherapySessionAdmin(ClinicalRecordAdmin):
+    form = TherapySessionAdminForm
     list_display = [
         "date",
         "patient_name",
@@ -264,13 +288,26 @@ class TherapySessionAdmin(ClinicalRecordAdmin):
     list_filter = ["discipline", "attendance", "date"]
     search_fields = ["plan__patient__full_name", "plan__patient__record_number"]
     list_select_related = ["plan__patient", "therapist", "plan_stage"]
-    autocomplete_fields = ["plan", "therapist"]
     date_hierarchy = "date"
-    readonly_fields = ["plan_stage", "logged_by", "created_at", "updated_at"]
+    # Whose session it is stays as logged: correct_session changes what happened in it.
+    readonly_fields = [
+        "plan",
+        "therapist",
+        "discipline",
+        "plan_stage",
+        "logged_by",
+        "created_at",
+        "updated_at",
+    ]
 
     @admin.display(description="patient", ordering="plan__patient__full_name")
     def patient_name(self, obj):
         return obj.plan.patient.full_name
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.corrected_by = request.user
+        return form
 
     def has_add_permission(self, request):
         # Sessions are logged by therapists on their worklist (allocation rules apply).

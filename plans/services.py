@@ -809,10 +809,9 @@ CORRECTABLE_FIELDS = (
 )
 
 
-@transaction.atomic
-def correct_session(*, session: TherapySession, by, **changes) -> TherapySession:
-    """Correct a logged session; the stage is re-derived if the date moves."""
-    session = _lock(TherapySession, session.pk)
+def check_correction(*, session: TherapySession, by, **changes) -> TherapySession:
+    """The session as corrected, checked but not saved, or the correction's refusal:
+    what correct_session saves, and what admin's form checks before it."""
     if not can_correct_session(session, by):
         raise ValidationError(
             "Entries older than 24 hours are corrected by a physician.",
@@ -821,7 +820,6 @@ def correct_session(*, session: TherapySession, by, **changes) -> TherapySession
     unknown = set(changes) - set(CORRECTABLE_FIELDS)
     if unknown:
         raise ValueError(f"Cannot correct {', '.join(sorted(unknown))}.")
-    attendance_before, date_before = session.attendance, session.date
     moved = "date" in changes and changes["date"] != session.date
     for field, value in changes.items():
         setattr(session, field, value)
@@ -829,6 +827,15 @@ def correct_session(*, session: TherapySession, by, **changes) -> TherapySession
     session.plan_stage = _stage_on(session.plan, session.date)
     if moved:
         _check_allocated_in_stage(session)
+    return session
+
+
+@transaction.atomic
+def correct_session(*, session: TherapySession, by, **changes) -> TherapySession:
+    """Correct a logged session; the stage is re-derived if the date moves."""
+    session = _lock(TherapySession, session.pk)
+    attendance_before, date_before = session.attendance, session.date
+    session = check_correction(session=session, by=by, **changes)
     _by(session, by).save()
     signals.session_corrected.send(
         sender=TherapySession,

@@ -1,8 +1,12 @@
 """Every admin changelist, add and change page answers for a superuser."""
 
+import datetime
+import json
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from outcomes.models import StageExitCriterion
 from plans import services
@@ -179,3 +183,79 @@ def test_admin_new_version_action(client, superuser, protocol):
         {"action": "make_new_version", "_selected_action": [protocol.pk]},
     )
     assert protocol.__class__.objects.filter(name=protocol.name, version=2, status="draft").exists()
+
+
+def session_change_data(session, **changes) -> dict:
+    """The admin change form of a session as a browser posts it, with changes."""
+    data = {
+        "date": session.date.isoformat(),
+        "start_time": session.start_time.strftime("%H:%M") if session.start_time else "",
+        "duration_minutes": session.duration_minutes,
+        "attendance": session.attendance,
+        "focus_areas": json.dumps(session.focus_areas),
+        "subjective": session.subjective,
+        "objective": session.objective,
+        "assessment": session.assessment,
+        "plan_notes": session.plan_notes,
+        "pain_before": "" if session.pain_before is None else session.pain_before,
+        "pain_after": "" if session.pain_after is None else session.pain_after,
+    }
+    return {**data, **changes}
+
+
+@pytest.mark.django_db
+def test_admin_refuses_a_session_correction_on_the_form_not_with_an_error_page(
+    client, superuser, plan, physician, physiotherapist, therapist_not_on_plan
+):
+    five_days_ago = timezone.localdate() - datetime.timedelta(days=5)
+    session = services.log_session(
+        plan=plan,
+        therapist=physiotherapist,
+        logged_by=physiotherapist,
+        date=five_days_ago,
+        duration_minutes=45,
+    )
+    # Stage 2 began three days ago with another physiotherapist.
+    services.advance_stage(
+        plan=plan, by=physician, effective_date=timezone.localdate() - datetime.timedelta(days=3)
+    )
+    services.allocate_therapist(
+        plan=plan, discipline="PT", therapist=therapist_not_on_plan, by=physician
+    )
+    client.force_login(superuser)
+    url = reverse("admin:plans_therapysession_change", args=[session.pk])
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    response = client.post(url, session_change_data(session, date=yesterday.isoformat()))
+    assert response.status_code == 200
+    assert "was not allocated to it for physiotherapy" in response.content.decode()
+    session.refresh_from_db()
+    assert session.date == five_days_ago
+    # A correction the rules allow is saved through the service.
+    response = client.post(url, session_change_data(session, duration_minutes=40))
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert (session.duration_minutes, session.date) == (40, five_days_ago)
+
+
+@pytest.mark.django_db
+def test_admin_shows_whose_session_and_the_plans_start_as_they_are_not_changed_there(
+    client, superuser, plan, physiotherapist, occupational_therapist
+):
+    session = services.log_session(
+        plan=plan,
+        therapist=physiotherapist,
+        logged_by=physiotherapist,
+        date=plan.start_date,
+        duration_minutes=45,
+    )
+    client.force_login(superuser)
+    url = reverse("admin:plans_therapysession_change", args=[session.pk])
+    form = client.get(url).context["adminform"].form
+    assert not {"plan", "therapist", "discipline"} & set(form.fields)
+    # A therapist posted anyway is not taken.
+    data = session_change_data(session, therapist=occupational_therapist.pk)
+    assert client.post(url, data).status_code == 302
+    session.refresh_from_db()
+    assert session.therapist == physiotherapist
+    plan_form = client.get(reverse("admin:plans_rehabplan_change", args=[plan.pk]))
+    assert "start_date" not in plan_form.context["adminform"].form.fields
