@@ -132,6 +132,19 @@ class Patient(models.Model):
                     )
                 }
             )
+        # A running plan (active or on hold: no end date yet) keeps its patient on
+        # the therapists' worklists, whatever the registry says.
+        if not self.is_active and self.pk and self.plans.filter(end_date__isnull=True).exists():
+            raise ValidationError(
+                {
+                    "is_active": ValidationError(
+                        "%(name)s has a rehab plan still running: complete or discontinue "
+                        "it first.",
+                        code="running_plan",
+                        params={"name": self.full_name},
+                    )
+                }
+            )
 
     def age_on(self, day: datetime.date) -> int:
         born = self.date_of_birth
@@ -246,12 +259,22 @@ class Diagnosis(models.Model):
                         code="spinal_level_not_applicable",
                         params={"condition": self.condition.name},
                     )
+        if self.pk and self.condition_id and self._condition_changed() and self.plans.exists():
+            errors["condition"] = ValidationError(
+                "A rehab plan treats this diagnosis, so its condition stays: add the other "
+                "condition as a new diagnosis.",
+                code="condition_has_plan",
+            )
         if self.asia_grade and not self.spinal_cord_level and "asia_grade" not in errors:
             errors["spinal_cord_level"] = ValidationError(
                 "Give the spinal-cord level with the ASIA grade.", code="asia_needs_level"
             )
         if errors:
             raise ValidationError(errors)
+
+    def _condition_changed(self) -> bool:
+        stored = Diagnosis.objects.filter(pk=self.pk).values_list("condition_id", flat=True)
+        return stored.first() != self.condition_id
 
     def _patients_birth_date(self):
         # The patient may be unsaved yet (registered with this diagnosis in one form).

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from patients.models import Condition, Diagnosis, Patient
+from plans import services
 from tests import factories
 
 
@@ -138,3 +139,37 @@ def test_patient_with_a_plan_cannot_be_deleted(plan):
         Patient.objects.filter(pk=plan.patient_id).delete()
     assert "protected" in str(excinfo.value).lower()
     assert Diagnosis.objects.filter(patient=plan.patient).exists()
+
+
+@pytest.mark.django_db
+def test_a_patient_with_a_running_plan_stays_active(plan, physician):
+    patient = plan.patient
+    patient.is_active = False
+    with pytest.raises(ValidationError) as excinfo:
+        patient.full_clean()
+    [error] = excinfo.value.error_dict["is_active"]
+    assert error.code == "running_plan"
+    assert "complete or discontinue it first" in error.messages[0]
+    # On hold still runs; once discontinued, the patient may leave the active list.
+    services.change_plan_status(plan=plan, status="on_hold", by=physician, reason="In hospital")
+    with pytest.raises(ValidationError):
+        patient.full_clean()
+    services.change_plan_status(plan=plan, status="discontinued", by=physician, reason="Moved")
+    patient.full_clean()
+
+
+@pytest.mark.django_db
+def test_the_condition_of_a_diagnosis_a_plan_treats_stays(plan):
+    diagnosis = plan.diagnosis
+    diagnosis.condition = factories.ConditionFactory(name="Knee osteoarthritis", icd10_code="M17.9")
+    with pytest.raises(ValidationError) as excinfo:
+        diagnosis.full_clean()
+    assert excinfo.value.error_dict["condition"][0].code == "condition_has_plan"
+    # Its other details are still corrected in place.
+    diagnosis.refresh_from_db()
+    diagnosis.notes = "Onset while gardening"
+    diagnosis.full_clean()
+    # A diagnosis no plan treats may still be corrected to another condition.
+    other = factories.DiagnosisFactory(patient=plan.patient, is_primary=False)
+    other.condition = factories.ConditionFactory(name="Knee osteoarthritis", icd10_code="M17.9")
+    other.full_clean()

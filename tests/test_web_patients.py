@@ -737,6 +737,38 @@ def test_register_refuses_an_onset_before_the_patient_was_born(client, front_des
 
 
 @pytest.mark.django_db
+def test_edit_keeps_a_patient_with_a_running_plan_active_and_their_plans_condition(
+    client, front_desk, plan
+):
+    patient = plan.patient
+    knee = factories.ConditionFactory(name="Knee osteoarthritis", icd10_code="M17.9")
+    client.force_login(front_desk)
+    data = {
+        **patient_data(full_name=patient.full_name),
+        "is_active": "",
+        **management(1, initial=1),
+        **existing_diagnoses_data(patient),
+    }
+    data["diagnoses-0-condition"] = str(knee.pk)
+    response = client.post(edit_url(patient), data)
+    assert response.status_code == 200
+    assert error_on_field(
+        response,
+        "is_active",
+        f"{patient.full_name} has a rehab plan still running: complete or discontinue it first.",
+    )
+    assert error_on_field(
+        response,
+        "diagnoses-0-condition",
+        "A rehab plan treats this diagnosis, so its condition stays: add the other condition "
+        "as a new diagnosis.",
+    )
+    patient.refresh_from_db()
+    plan.diagnosis.refresh_from_db()
+    assert patient.is_active and plan.diagnosis.condition != knee
+
+
+@pytest.mark.django_db
 def test_edit_never_deletes_a_diagnosis(client, front_desk):
     diagnosis = factories.DiagnosisFactory()
     patient = diagnosis.patient
