@@ -1,7 +1,7 @@
 """/api/v1/: the REST API, its OpenAPI schema, the documentation page and tokens."""
 
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -22,6 +22,7 @@ router.register("assessments", api_views.AssessmentViewSet, basename="assessment
 router.register("goals", api_views.GoalViewSet, basename="goal")
 
 urlpatterns = [
+    path("", api_views.ApiIndex.as_view(), name="index"),
     path("", include(router.urls)),
     path("auth/token/", token_views.ObtainToken.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -31,4 +32,6 @@ urlpatterns = [
         login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")),
         name="docs",
     ),
+    # Last: any other address under /api/v1/ (a missing final slash, a typo).
+    re_path(r"^(?P<rest>.*)$", api_views.not_found, name="not_found"),
 ]

@@ -7,18 +7,23 @@ refusal from either comes back in interop.errors' JSON shape. Lists show only
 the rows the user may read (interop.visibility).
 """
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import is_valid_path, reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from interop import filters, pagination, serializers, visibility
-from interop.errors import ErrorResponseSerializer
+from interop.errors import ErrorResponseSerializer, error
 from outcomes import access as outcome_access
 from outcomes import measures
 from outcomes import services as outcome_services
@@ -597,3 +602,53 @@ class GoalViewSet(viewsets.ReadOnlyModelViewSet):
     def list(self, request, *args, **kwargs):
         _require_clinical_staff(request.user)
         return super().list(request, *args, **kwargs)
+
+
+# --- The API's own addresses ------------------------------------------------------
+
+
+class ApiIndex(APIView):
+    """Where each list of the API is, and its documentation."""
+
+    @extend_schema(exclude=True)
+    def get(self, request):
+        lists = ["patients", "conditions", "protocols", "plans", "sessions", "assessments", "goals"]
+        return Response(
+            {
+                "documentation": request.build_absolute_uri(reverse("api:docs")),
+                "schema": request.build_absolute_uri(reverse("api:schema")),
+                "token": request.build_absolute_uri(reverse("api:token")),
+                "fhir": request.build_absolute_uri(reverse("fhir:metadata")),
+                **{
+                    name: request.build_absolute_uri(reverse(f"api:{name[:-1]}-list"))
+                    for name in lists
+                },
+            }
+        )
+
+
+@csrf_exempt  # changes nothing: an API client sends a token, not a CSRF cookie
+@login_not_required
+def not_found(request, rest: str):
+    """An address the API does not have, answered in the API's own error shape.
+    A missing final slash is the usual slip: the request goes on to the address
+    with it, by a 308 that keeps its method and body (Django's own redirect is a
+    301, after which clients send a POST again as a GET, without its body)."""
+    if not request.path.endswith("/") and is_valid_path(request.path + "/"):
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(
+            request.path + "/" + (f"?{query}" if query else ""), preserve_request=True
+        )
+    return JsonResponse(
+        {
+            "errors": [
+                error(
+                    None,
+                    "not_found",
+                    f"The API has no address {request.path}: its lists are at "
+                    f"{reverse('api:index')} and its documentation at {reverse('api:docs')}.",
+                )
+            ]
+        },
+        status=404,
+    )

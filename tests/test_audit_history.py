@@ -133,6 +133,10 @@ def test_patient_edit_records_the_front_desk_and_shows_on_the_patient_page(
     client, front_desk, plan
 ):
     patient = plan.patient
+    # Their plan ended, so they may leave the active list.
+    services.change_plan_status(
+        plan=plan, status="completed", by=plan.lead_physician, reason="Goals met"
+    )
     client.force_login(front_desk)
     edit_url = reverse("patients:edit", args=[patient.pk])
     data = form_values(client.get(edit_url))

@@ -230,6 +230,9 @@ MATRIX: dict[str, Row] = {
     "api:token": row(everyone(405, 405), everyone(400, 400)),
     "api:schema": row(everyone(200, API_ANONYMOUS), API_NO_POST),
     "api:docs": row(everyone(200)),
+    "api:index": row(everyone(200, API_ANONYMOUS), API_NO_POST),
+    # Any other address under the API: a JSON 404 for everyone, signed in or not.
+    "api:not_found": row(everyone(404, 404), everyone(404, 404), rest="nothing/here/"),
     # --- FHIR R4 read API -------------------------------------------------------------------
     "fhir:metadata": row(everyone(200, 200), everyone(405, 405)),
     "fhir:read": row(
