@@ -701,6 +701,34 @@ def _check_allocated_in_stage(session: TherapySession) -> None:
         )
 
 
+def _check_not_logged_twice(session: TherapySession) -> None:
+    """One session per therapist, patient and start time: the same session sent
+    twice (a double tap, a client retrying) would count its therapy twice."""
+    if session.start_time is None:
+        return
+    twin = TherapySession.objects.filter(
+        plan_id=session.plan_id,
+        therapist_id=session.therapist_id,
+        date=session.date,
+        start_time=session.start_time,
+    ).exclude(pk=session.pk)
+    if twin.exists():
+        raise ValidationError(
+            {
+                "start_time": ValidationError(
+                    "%(name)s has already logged a session with this patient on %(date)s "
+                    "at %(time)s.",
+                    code="session_already_logged",
+                    params={
+                        "name": session.therapist.display_name,
+                        "date": date_format(session.date, "j M Y"),
+                        "time": session.start_time.strftime("%H:%M"),
+                    },
+                )
+            }
+        )
+
+
 @transaction.atomic
 def log_session(
     *,
@@ -725,7 +753,10 @@ def log_session(
     therapist must be allocated to that stage (a session entered late for an
     earlier stage belongs to whoever gave that stage's therapy).
     """
-    plan = RehabPlan.objects.select_related("patient").get(pk=plan.pk)
+    # Locked: the same session sent twice at once (a client's retry) is one session.
+    plan = (
+        RehabPlan.objects.select_for_update(of=("self",)).select_related("patient").get(pk=plan.pk)
+    )
     discipline = therapist.discipline
     if discipline is None:
         raise ValidationError(
@@ -779,6 +810,7 @@ def log_session(
     session.full_clean(exclude=["plan_stage"])
     session.plan_stage = _stage_on(plan, date)
     _check_allocated_in_stage(session)
+    _check_not_logged_twice(session)
     _by(session, logged_by).save()
     signals.session_logged.send(sender=TherapySession, session=session)
     return session
@@ -827,6 +859,8 @@ def check_correction(*, session: TherapySession, by, **changes) -> TherapySessio
     session.plan_stage = _stage_on(session.plan, session.date)
     if moved:
         _check_allocated_in_stage(session)
+    if {"date", "start_time"} & set(changes):
+        _check_not_logged_twice(session)
     return session
 
 

@@ -63,6 +63,35 @@ def test_therapist_logs_their_own_session_with_a_token(physiotherapist, plan):
 
 
 @pytest.mark.django_db
+def test_the_same_session_sent_twice_is_logged_once(physiotherapist, plan):
+    client = with_token(physiotherapist)
+    assert client.post(SESSIONS, session_data(plan), format="json").status_code == 201
+    response = client.post(SESSIONS, session_data(plan), format="json")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("start_time", "session_already_logged")
+    assert "has already logged a session with this patient on" in error["message"]
+    assert TherapySession.objects.count() == 1
+    # Another time the same day is another session; so is one without a time.
+    later = session_data(plan, start_time="15:00")
+    assert client.post(SESSIONS, later, format="json").status_code == 201
+    untimed = session_data(plan, start_time=None)
+    assert client.post(SESSIONS, untimed, format="json").status_code == 201
+    # A correction cannot make one session the twin of another either.
+    response = client.patch(
+        f"{SESSIONS}{response_id(client, '15:00')}/", {"start_time": "10:30"}, format="json"
+    )
+    assert response.status_code == 400
+    assert error_fields(response) == {"start_time": "session_already_logged"}
+    assert TherapySession.objects.filter(start_time=datetime.time(10, 30)).count() == 1
+
+
+def response_id(client, start_time: str) -> int:
+    rows = client.get(SESSIONS).json()["results"]
+    return next(row["id"] for row in rows if (row["start_time"] or "").startswith(start_time))
+
+
+@pytest.mark.django_db
 def test_a_future_date_is_refused_on_the_date_field(physiotherapist, plan):
     tomorrow = (TODAY() + datetime.timedelta(days=1)).isoformat()
     response = api_as(physiotherapist).post(
