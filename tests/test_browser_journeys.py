@@ -214,3 +214,25 @@ def test_front_desk_sees_the_spinal_cord_fields_only_for_a_spinal_cord_injury(pa
     expect(level).to_be_hidden()
     assert level.input_value() == ""
     assert page.get_by_label("ASIA impairment grade").input_value() == ""
+
+
+@pytest.mark.parametrize(
+    ("username", "addresses"),
+    [
+        ("dr.rao", ["/", "/plans/attention/", "plan", "patient", "/timetable/clinic/"]),
+        ("pt.sharma", ["/", "plan", "/timetable/"]),
+        ("desk.roy", ["/patients/", "patient", "/timetable/clinic/"]),
+    ],
+)
+def test_pages_fit_a_phone_and_their_tables_scroll_inside_them(
+    page, demo_clinic, username, addresses
+):
+    plan = RehabPlan.objects.filter(status=RehabPlan.Status.ACTIVE).order_by("pk").first()
+    places = {"plan": f"/plans/{plan.pk}/", "patient": f"/patients/{plan.patient_id}/"}
+    sign_in(page, username)
+    page.set_viewport_size({"width": 390, "height": 844})
+    for address in addresses:
+        page.goto(places.get(address, address))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{address} is {width} px wide for {username}"
+    screenshot(page, f"phone-{username}")
