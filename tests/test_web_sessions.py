@@ -173,6 +173,8 @@ def test_bad_values_are_refused_next_to_their_field_and_nothing_is_saved(
     response = client.post(log_url(plan), session_post(**overrides))
     assert response.status_code == 200
     assert message in response.content.decode()
+    # Said at the top too: the field may be a screen below on a phone.
+    assert "Nothing was saved. Please correct the marked fields." in response.content.decode()
     form = response.context["form"]
     assert any(message in error for error in form.errors[field])
     assert not TherapySession.objects.exists()
