@@ -361,6 +361,21 @@ def test_plan_page_shows_header_timeline_allocations_and_logs(
 
 
 @pytest.mark.django_db
+def test_plan_page_says_where_each_part_is_and_each_link_lands(
+    client, physician, physiotherapist, plan
+):
+    for persona, actions in ((physician, True), (physiotherapist, False)):
+        client.force_login(persona)
+        text = page(client.get(url("plan_detail", plan.pk)))
+        nav = re.search(r'<nav[^>]*aria-label="On this page">(.*?)</nav>', text, re.S).group(1)
+        targets = re.findall(r'href="#([^"]+)"', nav)
+        assert len(targets) == (6 if actions else 5)
+        assert ("actions-heading" in targets) is actions
+        for target in targets:
+            assert f'id="{target}"' in text, target
+
+
+@pytest.mark.django_db
 def test_plan_page_highlights_a_discipline_not_yet_allocated(client, physician, protocol):
     plan = factories.start_plan(protocol=protocol, lead_physician=physician)
     client.force_login(physician)
