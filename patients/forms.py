@@ -36,7 +36,12 @@ class PatientForm(forms.ModelForm):
             "family_contact_phone",
             "is_active",
         ]
-        widgets = {"date_of_birth": DateInput()}
+        # A phone's number pad, and no browser offering the desk's own number.
+        widgets = {
+            "date_of_birth": DateInput(),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "family_contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }
         labels = {
             "full_name": "Full name",
             "phone": "Phone",

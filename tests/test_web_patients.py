@@ -910,6 +910,22 @@ def test_therapist_not_on_a_plan_of_the_patient_is_refused(client, therapist_not
 
 
 @pytest.mark.django_db
+def test_phone_numbers_are_typed_on_a_number_pad_and_called_with_a_tap(client, front_desk):
+    patient = factories.PatientFactory(
+        phone="+91 98300 12345", family_contact_name="Asha", family_contact_phone="0484 220 100"
+    )
+    client.force_login(front_desk)
+    form = client.get(REGISTER_URL).content.decode()
+    assert re.search(r'<input type="tel" name="phone"', form)
+    assert re.search(r'<input type="tel" name="family_contact_phone"', form)
+    detail = client.get(detail_url(patient)).content.decode()
+    assert '<a href="tel:+919830012345">+91 98300 12345</a>' in detail
+    assert '<a href="tel:0484220100">0484 220 100</a>' in detail
+    listing = client.get(reverse("patients:list")).content.decode()
+    assert '<a href="tel:+919830012345">+91 98300 12345</a>' in listing
+
+
+@pytest.mark.django_db
 def test_detail_shows_only_the_last_ten_sessions(client, physician, plan, physiotherapist):
     log_sessions(plan, physiotherapist, 12)
     client.force_login(physician)
