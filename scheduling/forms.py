@@ -44,16 +44,35 @@ class ProposalForm(forms.Form):
 class ProposedRowForm(forms.Form):
     """One proposed appointment, which the person booking may move or leave out."""
 
-    include = forms.BooleanField(label="Book", required=False, initial=True)
+    # Sized for a finger: the booking is often checked on a tablet at the desk.
+    include = forms.BooleanField(
+        label="Book",
+        required=False,
+        initial=True,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input fs-4 m-0"}),
+    )
     discipline = forms.CharField(widget=forms.HiddenInput)
     therapist_id = forms.IntegerField(widget=forms.HiddenInput)
     minutes = forms.IntegerField(widget=forms.HiddenInput, min_value=5, max_value=240)
     date = forms.DateField(
-        label="Day", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label="Day",
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
     )
     start_time = forms.TimeField(
-        label="Starts at", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label="Starts at",
+        widget=forms.TimeInput(attrs={"type": "time", "class": "form-control"}, format="%H:%M"),
     )
+
+    @property
+    def weekday(self) -> str:
+        """The day's name beside its date box ("Tuesday"), as proposed or as typed."""
+        value = self["date"].value()
+        if isinstance(value, str):
+            try:
+                value = datetime.date.fromisoformat(value)
+            except ValueError:
+                return ""
+        return value.strftime("%A") if value else ""
 
     def start(self) -> datetime.datetime:
         return timezone.make_aware(

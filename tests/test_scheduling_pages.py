@@ -179,6 +179,12 @@ def test_preview_then_confirm_books_the_timetable(client, plan, front_desk):
     assert preview.status_code == 200
     assert preview.context["formset"].total_form_count() == 16
     assert not Appointment.objects.exists()
+    # Each row names its day beside the date box.
+    first = preview.context["formset"].forms[0]
+    assert first.weekday == first.initial["date"].strftime("%A")
+    assert f'<div class="small text-body-secondary">{first.weekday}</div>' in (
+        preview.content.decode()
+    )
     data = proposal_post(preview)
     data["row-0-include"] = ""  # leave one out
     response = client.post(url, data)
@@ -703,3 +709,11 @@ def test_an_appointment_page_links_its_plan_and_says_when_the_plan_is_under_revi
     appointment.status = Appointment.Status.CANCELLED_BY_CLINIC
     appointment.save(update_fields=["status"])
     assert "Under review" not in page(client, front_desk, url).content.decode()
+
+
+def test_a_proposed_rows_weekday_follows_the_date_typed():
+    from scheduling.forms import ProposedRowForm
+
+    assert ProposedRowForm(data={"date": "2026-12-15"}).weekday == "Tuesday"
+    assert ProposedRowForm(data={"date": "15/12/2026"}).weekday == ""
+    assert ProposedRowForm(initial={"date": datetime.date(2026, 12, 14)}).weekday == "Monday"
