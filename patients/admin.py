@@ -1,11 +1,14 @@
 from django.contrib import admin
 
 from patients.models import Condition, Diagnosis, Patient
-from rehab.admin import ClinicalRecordAdmin
+from rehab.admin import ClinicalRecordAdmin, NeverDeletedAdmin
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(NeverDeletedAdmin):
+    never_deleted_message = (
+        "Conditions stay on the clinic's list: diagnoses and protocols refer to them."
+    )
     list_display = ["name", "icd10_code", "category", "has_side", "has_spinal_level"]
     list_filter = ["category", "has_side", "has_spinal_level"]
     search_fields = ["name", "icd10_code"]

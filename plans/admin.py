@@ -17,6 +17,9 @@ from plans.models import (
 )
 from rehab.admin import ClinicalRecordAdmin
 
+# Staff are found by their name as well as their username.
+THERAPIST_SEARCH = ["therapist__username", "therapist__first_name", "therapist__last_name"]
+
 
 def report_errors(modeladmin, request, error: ValidationError, obj) -> None:
     for message in error.messages:
@@ -152,6 +155,12 @@ class SessionAllocationInline(admin.TabularInline):
     def has_add_permission(self, request, obj=None):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # obj is the stage: a finished one's allocations are history.
+        if obj is not None and obj.status == PlanStage.Status.DONE:
+            return False
+        return super().has_change_permission(request, obj)
+
 
 @admin.register(RehabPlan)
 class RehabPlanAdmin(ClinicalRecordAdmin):
@@ -168,7 +177,13 @@ class RehabPlanAdmin(ClinicalRecordAdmin):
         "start_date",
     ]
     list_filter = ["status", "primary_concern", "protocol"]
-    search_fields = ["patient__full_name", "patient__record_number", "patient__phone"]
+    search_fields = [
+        "patient__full_name",
+        "patient__record_number",
+        "patient__phone",
+        "lead_physician__last_name",
+        "lead_physician__first_name",
+    ]
     list_select_related = ["patient", "protocol", "lead_physician"]
     autocomplete_fields = ["patient", "diagnosis", "lead_physician"]
     date_hierarchy = "start_date"
@@ -229,6 +244,12 @@ class PlanStageAdmin(ClinicalRecordAdmin):
     ]
     inlines = [SessionAllocationInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A finished stage is history: what it was and who gave it stay as they were.
+        if obj is not None and obj.status == PlanStage.Status.DONE:
+            return [field.name for field in PlanStage._meta.fields]
+        return self.readonly_fields
+
     def has_add_permission(self, request):
         return False
 
@@ -236,17 +257,32 @@ class PlanStageAdmin(ClinicalRecordAdmin):
 @admin.register(SessionAllocation)
 class SessionAllocationAdmin(ClinicalRecordAdmin):
     list_display = [
+        "patient_name",
         "plan_stage",
         "discipline",
         "therapist",
         "sessions_per_week",
         "minutes_per_session",
     ]
-    list_filter = ["discipline"]
-    search_fields = ["plan_stage__plan__patient__full_name", "therapist__username"]
+    list_filter = ["discipline", "plan_stage__status"]
+    search_fields = [
+        "plan_stage__plan__patient__full_name",
+        "plan_stage__plan__patient__record_number",
+        *THERAPIST_SEARCH,
+    ]
     list_select_related = ["plan_stage__plan__patient", "therapist"]
     autocomplete_fields = ["therapist"]
     readonly_fields = ["plan_stage", "discipline", "sessions_per_week"]
+
+    @admin.display(description="patient", ordering="plan_stage__plan__patient__full_name")
+    def patient_name(self, obj):
+        return obj.plan_stage.plan.patient.full_name
+
+    def get_readonly_fields(self, request, obj=None):
+        # A finished stage is history: who gave its therapy stays as it was.
+        if obj is not None and obj.plan_stage.status == PlanStage.Status.DONE:
+            return [*self.readonly_fields, "therapist", "minutes_per_session"]
+        return self.readonly_fields
 
     def has_add_permission(self, request):
         return False
@@ -286,7 +322,7 @@ class TherapySessionAdmin(ClinicalRecordAdmin):
         "plan_stage",
     ]
     list_filter = ["discipline", "attendance", "date"]
-    search_fields = ["plan__patient__full_name", "plan__patient__record_number"]
+    search_fields = ["plan__patient__full_name", "plan__patient__record_number", *THERAPIST_SEARCH]
     list_select_related = ["plan__patient", "therapist", "plan_stage"]
     date_hierarchy = "date"
     # Whose session it is stays as logged: correct_session changes what happened in it.

@@ -260,3 +260,90 @@ def test_admin_shows_whose_session_and_the_plans_start_as_they_are_not_changed_t
     assert session.therapist == physiotherapist
     plan_form = client.get(reverse("admin:plans_rehabplan_change", args=[plan.pk]))
     assert "start_date" not in plan_form.context["adminform"].form.fields
+
+
+@pytest.mark.django_db
+def test_admin_finds_allocations_and_sessions_by_the_therapists_name(
+    client, superuser, plan, physiotherapist
+):
+    services.log_session(
+        plan=plan,
+        therapist=physiotherapist,
+        logged_by=physiotherapist,
+        date=plan.start_date,
+        duration_minutes=45,
+    )
+    client.force_login(superuser)
+    surname = physiotherapist.last_name
+    allocations = client.get(reverse("admin:plans_sessionallocation_changelist"), {"q": surname})
+    assert allocations.context["cl"].result_count == plan.stages.count()
+    assert plan.patient.full_name in allocations.content.decode()  # the patient column
+    sessions = client.get(reverse("admin:plans_therapysession_changelist"), {"q": surname})
+    assert sessions.context["cl"].result_count == 1
+    plans = client.get(
+        reverse("admin:plans_rehabplan_changelist"), {"q": plan.lead_physician.last_name}
+    )
+    assert plans.context["cl"].result_count == 1
+
+
+@pytest.mark.django_db
+def test_admin_therapist_picker_offers_only_active_therapists(
+    client, superuser, physiotherapist, occupational_therapist, front_desk, physician
+):
+    client.force_login(superuser)
+    answer = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "plans", "model_name": "sessionallocation", "field_name": "therapist"},
+    )
+    assert answer.status_code == 200
+    offered = {int(row["id"]) for row in answer.json()["results"]}
+    assert offered == {physiotherapist.pk, occupational_therapist.pk}
+    answer = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "plans", "model_name": "rehabplan", "field_name": "lead_physician"},
+    )
+    assert {int(row["id"]) for row in answer.json()["results"]} == {physician.pk}
+
+
+@pytest.mark.django_db
+def test_admin_keeps_staff_conditions_and_role_groups(client, superuser, physiotherapist, plan):
+    from django.contrib.auth.models import Group
+
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:rehab_user_delete", args=[physiotherapist.pk]), {"post": "yes"}, follow=True
+    )
+    assert "untick &#x27;Active&#x27; and save" in response.content.decode()
+    assert type(physiotherapist).objects.filter(pk=physiotherapist.pk).exists()
+    condition = plan.diagnosis.condition
+    response = client.post(
+        reverse("admin:patients_condition_delete", args=[condition.pk]),
+        {"post": "yes"},
+        follow=True,
+    )
+    assert "diagnoses and protocols refer to them" in response.content.decode()
+    condition.refresh_from_db()
+    role = Group.objects.get(name="Physiotherapist")
+    assert client.get(reverse("admin:auth_group_delete", args=[role.pk])).status_code == 403
+    assert Group.objects.filter(name="Physiotherapist").exists()
+    other = Group.objects.create(name="Book club")
+    response = client.post(reverse("admin:auth_group_delete", args=[other.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not Group.objects.filter(name="Book club").exists()
+
+
+@pytest.mark.django_db
+def test_admin_shows_a_finished_stage_and_its_allocations_read_only(client, superuser, plan):
+    services.advance_stage(plan=plan, by=plan.lead_physician)
+    done = plan.stages.get(order=1)
+    client.force_login(superuser)
+    response = client.get(reverse("admin:plans_planstage_change", args=[done.pk]))
+    assert response.status_code == 200
+    assert not set(response.context["adminform"].form.fields)
+    inline = response.context["inline_admin_formsets"][0]
+    assert not inline.has_change_permission
+    allocation = done.allocations.first()
+    response = client.get(reverse("admin:plans_sessionallocation_change", args=[allocation.pk]))
+    assert "therapist" not in response.context["adminform"].form.fields
+    current = plan.stages.get(order=2)
+    response = client.get(reverse("admin:plans_planstage_change", args=[current.pk]))
+    assert "name" in response.context["adminform"].form.fields
