@@ -49,9 +49,25 @@ def _schema_only(view) -> bool:
     return getattr(view, "swagger_fake_view", False)
 
 
+def _require(allowed: bool, why: str) -> None:
+    """Refuse (403, code permission_denied, as before) saying why: an integrator
+    reading the answer learns which role or allocation the request needs."""
+    if not allowed:
+        raise exceptions.PermissionDenied(why)
+
+
 def _require_clinical_staff(user) -> None:
     """Plans and session notes are for physicians and therapists, not the front desk."""
-    access.require(access.is_physician(user) or user.discipline is not None)
+    _require(
+        access.is_physician(user) or user.discipline is not None,
+        "Plans and sessions are for rehab physicians and therapists.",
+    )
+
+
+PROTOCOL_AUTHORS = "Protocols are written and published by rehab physicians."
+PLAN_READERS = "A plan is read by rehab physicians and the therapists allocated to it."
+PHYSICIANS_CHANGE_PLANS = "Plans are started and changed by rehab physicians."
+REGISTRY_STAFF = "Patients are registered and changed by the front desk and rehab physicians."
 
 
 # --- Conditions --------------------------------------------------------------
@@ -114,9 +130,12 @@ class PatientViewSet(viewsets.ModelViewSet):
 
     def get_object(self):
         patient = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        access.require(access.can_view_patient(self.request.user, patient))
+        _require(
+            access.can_view_patient(self.request.user, patient),
+            "A therapist reads the patients on their own plans.",
+        )
         if self.action not in ("retrieve",):
-            access.require(access.can_manage_patients(self.request.user))
+            _require(access.can_manage_patients(self.request.user), REGISTRY_STAFF)
         return patient
 
     def list(self, request, *args, **kwargs):
@@ -125,7 +144,7 @@ class PatientViewSet(viewsets.ModelViewSet):
         return super().list(request, *args, **kwargs)
 
     def create(self, request, *args, **kwargs):
-        access.require(access.can_manage_patients(request.user))
+        _require(access.can_manage_patients(request.user), REGISTRY_STAFF)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         patient = serializer.save()
@@ -200,7 +219,7 @@ class ProtocolViewSet(viewsets.ModelViewSet):
         protocol = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         access.require(visibility.can_read_protocol(self.request.user, protocol))
         if self.action != "retrieve":
-            access.require(access.can_author_protocols(self.request.user))
+            _require(access.can_author_protocols(self.request.user), PROTOCOL_AUTHORS)
         return protocol
 
     def list(self, request, *args, **kwargs):
@@ -213,7 +232,7 @@ class ProtocolViewSet(viewsets.ModelViewSet):
         )
 
     def create(self, request, *args, **kwargs):
-        access.require(access.can_author_protocols(request.user))
+        _require(access.can_author_protocols(request.user), PROTOCOL_AUTHORS)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -320,9 +339,9 @@ class PlanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_object(self):
         plan = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
-        access.require(access.can_view_plan(self.request.user, plan))
+        _require(access.can_view_plan(self.request.user, plan), PLAN_READERS)
         if self.action != "retrieve":
-            access.require(access.can_change_plan(self.request.user, plan))
+            _require(access.can_change_plan(self.request.user, plan), PHYSICIANS_CHANGE_PLANS)
         return plan
 
     def _detail(self, plan, code=status.HTTP_200_OK, weeks=DEFAULT_WEEKS) -> Response:
@@ -340,7 +359,7 @@ class PlanViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return self._detail(self.get_object(), weeks=weeks)
 
     def create(self, request, *args, **kwargs):
-        access.require(access.is_physician(request.user))
+        _require(access.is_physician(request.user), PHYSICIANS_CHANGE_PLANS)
         serializer = serializers.PlanStartSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -464,14 +483,14 @@ class TherapySessionViewSet(viewsets.ModelViewSet):
         session = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
         user = self.request.user
         if self.action == "retrieve":
-            access.require(access.can_view_plan(user, session.plan))
+            _require(access.can_view_plan(user, session.plan), PLAN_READERS)
         elif not access.can_correct_session(user, session):
             if session.therapist_id == user.pk:
                 raise exceptions.PermissionDenied(
                     "Entries older than 24 hours are corrected by a physician.",
                     code="correction_window_passed",
                 )
-            access.require(False)
+            _require(False, "A therapist corrects their own entries; a rehab physician any entry.")
         return session
 
     def list(self, request, *args, **kwargs):
@@ -484,7 +503,10 @@ class TherapySessionViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         plan = data.pop("plan")
         # Allocated in their own discipline, as on the web form.
-        access.require(access.is_allocated(request.user, plan))
+        _require(
+            access.is_allocated(request.user, plan),
+            "Sessions are logged by a therapist allocated to the plan, in their own discipline.",
+        )
         session = services.log_session(
             plan=plan, therapist=request.user, logged_by=request.user, **data
         )

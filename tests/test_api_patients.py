@@ -111,7 +111,11 @@ def test_therapist_cannot_register_a_patient(physiotherapist):
     condition = factories.ConditionFactory()
     response = api_as(physiotherapist).post(PATIENTS, registration(condition), format="json")
     assert response.status_code == 403
-    assert response.json()["errors"][0]["code"] == "permission_denied"
+    [error] = response.json()["errors"]
+    assert error["code"] == "permission_denied"
+    assert error["message"] == (
+        "Patients are registered and changed by the front desk and rehab physicians."
+    )
     assert not Patient.objects.exists()
 
 
@@ -145,7 +149,7 @@ def test_therapist_lists_only_their_patients_and_is_refused_others(physiotherapi
     response = client.get(f"{PATIENTS}{other.pk}/")
     assert response.status_code == 403
     assert response.json()["errors"][0]["message"] == (
-        "You do not have permission to perform this action."
+        "A therapist reads the patients on their own plans."
     )
 
 

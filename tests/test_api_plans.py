@@ -59,7 +59,11 @@ def test_front_desk_and_unallocated_therapist_are_refused(front_desk, therapist_
     assert api_as(front_desk).get(PLANS).status_code == 403
     response = api_as(therapist_not_on_plan).get(f"{PLANS}{plan.pk}/")
     assert response.status_code == 403
-    assert response.json()["errors"][0]["code"] == "permission_denied"
+    [error] = response.json()["errors"]
+    assert error["code"] == "permission_denied"
+    assert error["message"] == (
+        "A plan is read by rehab physicians and the therapists allocated to it."
+    )
     assert api_as(therapist_not_on_plan).get(PLANS).json()["count"] == 0
 
 

@@ -135,7 +135,9 @@ def test_unallocated_therapist_and_physician_cannot_log(therapist_not_on_plan, p
     for user in (therapist_not_on_plan, physician):
         response = api_as(user).post(SESSIONS, session_data(plan), format="json")
         assert response.status_code == 403
-        assert response.json()["errors"][0]["code"] == "permission_denied"
+        [error] = response.json()["errors"]
+        assert error["code"] == "permission_denied"
+        assert "logged by a therapist allocated to the plan" in error["message"]
     assert not TherapySession.objects.exists()
 
 
