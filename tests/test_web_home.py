@@ -192,7 +192,7 @@ def test_worklist_shows_a_no_show_logged_today_without_minutes_given(client, pla
     assert "Patient absent" in row
     # The planned minutes are kept for the record, but the table does not count them as given.
     assert "<td>45</td>" not in row
-    assert 'title="Planned 45 minutes, not given">—' in row
+    assert '— <span class="small text-nowrap">(45 planned)</span>' in row
     log(plan, physiotherapist)  # and then the patient came after all
     page = client.get(HOME).content.decode()
     assert "Session logged today" in page

@@ -396,7 +396,7 @@ def test_plan_page_counts_delivered_against_allocated(client, physician, plan, p
     assert this_week["PT"].allocated_sessions == 6
     assert "1 / 6" in page(response) and "17%" in page(response)
     # The session log shows the no-show's planned minutes as not given.
-    assert 'title="Planned 45 minutes, not given">—' in page(response)
+    assert '— <span class="small text-nowrap">(45 planned)</span>' in page(response)
 
 
 @pytest.mark.django_db
