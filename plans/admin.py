@@ -288,8 +288,25 @@ class SessionAllocationAdmin(ClinicalRecordAdmin):
         return False
 
 
+class FocusAreasField(forms.CharField):
+    """A session's focus areas, one a line (stored as a list), not JSON to type."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+    def has_changed(self, initial, data):
+        return (initial or []) != self.to_python(data)
+
+
 class TherapySessionAdminForm(forms.ModelForm):
     """Checks a correction as the service will, so a refusal shows on the form."""
+
+    focus_areas = FocusAreasField(required=False, help_text="One focus area a line.")
 
     corrected_by = None  # the signed-in admin, set by TherapySessionAdmin.get_form
 

@@ -776,7 +776,8 @@ class TherapySession(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_discipline_display()} {self.date} — {self.plan.patient.full_name}"
+        day = date_format(self.date, "j M Y")
+        return f"{self.get_discipline_display()} {day} — {self.plan.patient.full_name}"
 
     @property
     def is_attended(self) -> bool:

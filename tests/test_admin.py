@@ -1,7 +1,6 @@
 """Every admin changelist, add and change page answers for a superuser."""
 
 import datetime
-import json
 
 import pytest
 from django.contrib import admin
@@ -193,7 +192,7 @@ def session_change_data(session, **changes) -> dict:
         "start_time": session.start_time.strftime("%H:%M") if session.start_time else "",
         "duration_minutes": session.duration_minutes,
         "attendance": session.attendance,
-        "focus_areas": json.dumps(session.focus_areas),
+        "focus_areas": "\n".join(session.focus_areas),
         "subjective": session.subjective,
         "objective": session.objective,
         "assessment": session.assessment,
@@ -231,11 +230,16 @@ def test_admin_refuses_a_session_correction_on_the_form_not_with_an_error_page(
     assert "was not allocated to it for physiotherapy" in response.content.decode()
     session.refresh_from_db()
     assert session.date == five_days_ago
-    # A correction the rules allow is saved through the service.
-    response = client.post(url, session_change_data(session, duration_minutes=40))
+    # A correction the rules allow is saved through the service; focus areas are
+    # typed one a line.
+    response = client.post(
+        url, session_change_data(session, duration_minutes=40, focus_areas="Balance\n Stairs \n")
+    )
     assert response.status_code == 302
     session.refresh_from_db()
     assert (session.duration_minutes, session.date) == (40, five_days_ago)
+    assert session.focus_areas == ["Balance", "Stairs"]
+    assert "Balance\nStairs</textarea>" in client.get(url).content.decode()
 
 
 @pytest.mark.django_db
