@@ -42,6 +42,50 @@ def raise_as_field_errors(exc: DjangoValidationError, prefix: str = "") -> None:
     raise serializers.ValidationError({prefix: errors} if prefix else errors)
 
 
+# Sent by the browsable API's HTML forms, not fields of any resource.
+FORM_INPUT = {"csrfmiddlewaretoken"}
+
+
+class RefusesWhatItCannotSet:
+    """Mixed into the serializers the API writes with: a field the request cannot
+    set is refused by name instead of silently dropped (a session posted as OT
+    for another therapist was stored as the sender's PT). A read-only field sent
+    back unchanged, as a client that edits what it read does, is accepted."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            errors = {}
+            for name in data:
+                field = self.fields.get(name)
+                if name in FORM_INPUT:
+                    continue
+                if field is None:
+                    errors[name] = [
+                        serializers.ErrorDetail(
+                            "There is no such field here: see the API documentation.",
+                            code="unknown_field",
+                        )
+                    ]
+                elif field.read_only and not self._as_stored(field, data[name]):
+                    errors[name] = [
+                        serializers.ErrorDetail(
+                            "This field is not set by this request: leave it out.",
+                            code="read_only",
+                        )
+                    ]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+    def _as_stored(self, field, value) -> bool:
+        if self.instance is None:
+            return False
+        try:
+            return field.to_representation(field.get_attribute(self.instance)) == value
+        except (AttributeError, KeyError, TypeError, ValueError, serializers.SkipField):
+            return False
+
+
 def active_staff():
     return User.objects.filter(is_active=True)
 
@@ -70,7 +114,7 @@ class ConditionSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "icd10_code", "category", "has_side", "has_spinal_level"]
 
 
-class DiagnosisSerializer(serializers.ModelSerializer):
+class DiagnosisSerializer(RefusesWhatItCannotSet, serializers.ModelSerializer):
     condition_name = serializers.CharField(source="condition.name", read_only=True)
     icd10_code = serializers.CharField(source="condition.icd10_code", read_only=True)
 
@@ -117,7 +161,7 @@ PATIENT_FIELDS = [
 ]
 
 
-class PatientSerializer(serializers.ModelSerializer):
+class PatientSerializer(RefusesWhatItCannotSet, serializers.ModelSerializer):
     """A patient with their diagnoses; diagnoses are added with their own endpoint."""
 
     diagnoses = DiagnosisSerializer(many=True, read_only=True)
@@ -226,7 +270,7 @@ def stage_dose(fields: dict) -> dict:
     return dose
 
 
-class ProtocolSerializer(serializers.ModelSerializer):
+class ProtocolSerializer(RefusesWhatItCannotSet, serializers.ModelSerializer):
     """A protocol version with its stages. Only drafts change; stages are replaced as a list."""
 
     condition_name = serializers.CharField(source="condition.name", read_only=True)
@@ -448,7 +492,7 @@ class PlanDetailSerializer(PlanSerializer):
         return PlanWeekSerializer(self.context.get("weeks", []), many=True).data
 
 
-class PlanStartSerializer(serializers.Serializer):
+class PlanStartSerializer(RefusesWhatItCannotSet, serializers.Serializer):
     """Start a plan for a diagnosis on a published protocol (services.start_plan)."""
 
     diagnosis = serializers.PrimaryKeyRelatedField(
@@ -471,7 +515,7 @@ class PlanStartSerializer(serializers.Serializer):
     )
 
 
-class AdvanceStageSerializer(serializers.Serializer):
+class AdvanceStageSerializer(RefusesWhatItCannotSet, serializers.Serializer):
     """Move to the next stage, or to `to_order` (going back needs a reason)."""
 
     to_order = serializers.IntegerField(required=False, allow_null=True, min_value=1)
@@ -479,13 +523,13 @@ class AdvanceStageSerializer(serializers.Serializer):
     effective_date = serializers.DateField(required=False, allow_null=True)
 
 
-class PlanStatusSerializer(serializers.Serializer):
+class PlanStatusSerializer(RefusesWhatItCannotSet, serializers.Serializer):
     status = serializers.ChoiceField(choices=RehabPlan.Status.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     effective_date = serializers.DateField(required=False, allow_null=True)
 
 
-class AllocateSerializer(serializers.Serializer):
+class AllocateSerializer(RefusesWhatItCannotSet, serializers.Serializer):
     """Give the current and upcoming stages of one discipline to a therapist."""
 
     discipline = serializers.ChoiceField(choices=Discipline.choices)
@@ -493,7 +537,7 @@ class AllocateSerializer(serializers.Serializer):
     therapist = serializers.PrimaryKeyRelatedField(queryset=active_staff(), allow_null=True)
 
 
-class IndividualiseSerializer(serializers.Serializer):
+class IndividualiseSerializer(RefusesWhatItCannotSet, serializers.Serializer):
     """Change one stage's PT and OT sessions a week for this patient."""
 
     stage = serializers.IntegerField(help_text="The plan stage's id.")
@@ -549,7 +593,7 @@ def _pain_field():
     )
 
 
-class TherapySessionSerializer(serializers.ModelSerializer):
+class TherapySessionSerializer(RefusesWhatItCannotSet, serializers.ModelSerializer):
     """A logged session. The therapist is whoever logs it; the discipline follows their role."""
 
     plan = serializers.PrimaryKeyRelatedField(queryset=RehabPlan.objects.all())
@@ -600,7 +644,7 @@ class ItemScoreSerializer(serializers.Serializer):
     meaning = serializers.CharField(read_only=True)
 
 
-class AssessmentSerializer(serializers.ModelSerializer):
+class AssessmentSerializer(RefusesWhatItCannotSet, serializers.ModelSerializer):
     """One administration of a measure. The total is always computed by the
     server from the item scores (outcomes.services.record_assessment)."""
 

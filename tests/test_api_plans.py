@@ -281,3 +281,17 @@ def test_plans_cannot_be_deleted_or_replaced(physician, plan):
     assert client.delete(f"{PLANS}{plan.pk}/").status_code == 405
     assert client.put(f"{PLANS}{plan.pk}/", {}, format="json").status_code == 405
     assert RehabPlan.objects.filter(pk=plan.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_misspelt_field_of_an_action_is_refused_not_ignored(physician, plan):
+    # "to_stage" for "to_order": ignored, the plan would have moved to the next stage.
+    response = api_as(physician).post(
+        f"{PLANS}{plan.pk}/advance/", {"to_stage": 3, "reason": "Fast progress"}, format="json"
+    )
+    assert response.status_code == 400
+    assert {e["field"]: e["code"] for e in response.json()["errors"]} == {
+        "to_stage": "unknown_field"
+    }
+    plan.refresh_from_db()
+    assert plan.current_stage.order == 1

@@ -267,3 +267,30 @@ def test_another_therapist_cannot_correct_and_sessions_are_never_deleted(
     assert api_as(physiotherapist).delete(url).status_code == 405
     session.refresh_from_db()
     assert session.duration_minutes == 45
+
+
+@pytest.mark.django_db
+def test_a_field_the_request_cannot_set_is_refused_by_name(
+    physiotherapist, occupational_therapist, plan
+):
+    client = with_token(physiotherapist)
+    # Logged by the sender in their own discipline: naming another is refused, not dropped.
+    sent = session_data(plan, discipline="OT", therapist=occupational_therapist.pk)
+    response = client.post(SESSIONS, sent, format="json")
+    assert response.status_code == 400
+    assert error_fields(response) == {"discipline": "read_only", "therapist": "read_only"}
+    response = client.post(SESSIONS, session_data(plan, minutes=45), format="json")
+    assert response.status_code == 400
+    assert error_fields(response) == {"minutes": "unknown_field"}
+    assert not TherapySession.objects.exists()
+    created = client.post(SESSIONS, session_data(plan), format="json").json()
+    # What was read may be sent back as it was; changing whose session it is may not.
+    url = f"{SESSIONS}{created['id']}/"
+    response = client.patch(url, {**created, "duration_minutes": 40}, format="json")
+    assert response.status_code == 200, response.json()
+    other = factories.start_plan(protocol=plan.protocol)
+    response = client.patch(url, {"plan": other.pk}, format="json")
+    assert response.status_code == 400
+    assert error_fields(response) == {"plan": "read_only"}
+    session = TherapySession.objects.get()
+    assert (session.plan, session.duration_minutes) == (plan, 40)
