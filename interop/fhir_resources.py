@@ -389,6 +389,14 @@ def _activity_status(plan, stage) -> str:
     return STAGE_ACTIVITY_STATUS[stage.status]
 
 
+# The intake answer inside a sentence (the labels are written to stand alone).
+INTAKE_WORDS = {
+    RehabPlan.PrimaryConcern.PAIN_AND_MOVEMENT: "pain and movement",
+    RehabPlan.PrimaryConcern.DAILY_INDEPENDENCE: "independence in daily activities",
+    RehabPlan.PrimaryConcern.BOTH: "both movement and daily activities",
+}
+
+
 def care_plan_resource(plan, base: str) -> dict:
     """A plan: its stages' individualised PT and OT sessions a week, with who gives them."""
     activities = []
@@ -431,7 +439,7 @@ def care_plan_resource(plan, base: str) -> dict:
         "status": PLAN_STATUS[plan.status],
         "intent": "plan",
         "title": f"Rehab plan: {protocol.name}",
-        "description": f"Main problem at intake: {plan.get_primary_concern_display().lower()}.",
+        "description": f"Main problem at intake: {INTAKE_WORDS[plan.primary_concern]}.",
         "subject": reference("Patient", plan.patient_id, plan.patient.full_name),
         "period": period(plan.start_date, plan.end_date),
         "created": instant(plan.created_at),

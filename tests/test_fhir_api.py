@@ -183,6 +183,9 @@ def test_care_plan_instantiates_its_plan_definition_with_individual_numbers(
     definition = validated(fhir_as(physiotherapist).get(f"/fhir/PlanDefinition/{protocol.pk}"))
     assert care_plan["instantiatesCanonical"] == [f"{definition['url']}|{definition['version']}"]
     assert (care_plan["status"], care_plan["intent"]) == ("active", "plan")
+    assert care_plan["description"] == (
+        "Main problem at intake: both movement and daily activities."
+    )
     assert care_plan["subject"]["reference"] == f"Patient/{plan.patient_id}"
     assert care_plan["period"] == {"start": plan.start_date.isoformat()}
     assert care_plan["addresses"][0]["reference"] == f"Condition/{plan.diagnosis_id}"
