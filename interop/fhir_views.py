@@ -205,12 +205,23 @@ BASED_ON_PARAMETER = SearchParameter(
 )
 
 
+def _patient_id(value: str) -> int:
+    """The patient searched for; a record number there is the usual slip, so it is
+    answered with where record numbers are searched, not with an empty Bundle."""
+    if value.upper().startswith("RH-"):
+        raise SearchError(
+            f"patient takes the Patient's id (5 or Patient/5), not a record number; find "
+            f"the patient first with Patient?identifier={value}."
+        )
+    return _id_value(value)
+
+
 def _patient_parameter(path: str) -> SearchParameter:
     return SearchParameter(
         "patient",
         "reference",
         "The patient: an id or Patient/<id>.",
-        lambda qs, value: qs.filter(**{path: _id_value(value)}),
+        lambda qs, value: qs.filter(**{path: _patient_id(value)}),
     )
 
 

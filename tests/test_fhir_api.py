@@ -244,6 +244,13 @@ def test_care_plan_search_by_patient_is_a_searchset_bundle(
         fhir_as(physician).get("/fhir/CarePlan", {"patient": f"Patient/{other.patient_id}"})
     )
     assert [e["resource"]["id"] for e in reference["entry"]] == [str(other.pk)]
+    # A record number is not an id: said, not answered with an empty Bundle.
+    number = plan.patient.record_number
+    response = fhir_as(physician).get("/fhir/CarePlan", {"patient": number})
+    assert response.status_code == 400
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert f"Patient?identifier={number}" in outcome["issue"][0]["diagnostics"]
 
 
 def links(bundle) -> dict[str, dict[str, str]]:
