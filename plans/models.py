@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -690,6 +690,13 @@ class SessionAllocation(models.Model):
             )
 
 
+# A SOAP note is a few paragraphs; a megabyte of text is a client's mistake.
+note_length = MaxLengthValidator(
+    10_000,
+    message="A note is at most %(limit_value)d characters (this one has %(show_value)d).",
+)
+
+
 class TherapySession(models.Model):
     class Attendance(models.TextChoices):
         ATTENDED = "attended", "Attended"
@@ -725,10 +732,10 @@ class TherapySession(models.Model):
         max_length=20, choices=Attendance.choices, default=Attendance.ATTENDED
     )
     focus_areas = models.JSONField(default=list, blank=True)
-    subjective = models.TextField("S — subjective", blank=True)
-    objective = models.TextField("O — objective", blank=True)
-    assessment = models.TextField("A — assessment", blank=True)
-    plan_notes = models.TextField("P — plan", blank=True)
+    subjective = models.TextField("S — subjective", blank=True, validators=[note_length])
+    objective = models.TextField("O — objective", blank=True, validators=[note_length])
+    assessment = models.TextField("A — assessment", blank=True, validators=[note_length])
+    plan_notes = models.TextField("P — plan", blank=True, validators=[note_length])
     pain_before = models.PositiveSmallIntegerField(
         "pain before (0–10)",
         null=True,

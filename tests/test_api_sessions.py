@@ -294,3 +294,16 @@ def test_a_field_the_request_cannot_set_is_refused_by_name(
     assert error_fields(response) == {"plan": "read_only"}
     session = TherapySession.objects.get()
     assert (session.plan, session.duration_minutes) == (plan, 40)
+
+
+@pytest.mark.django_db
+def test_a_note_longer_than_ten_thousand_characters_is_refused(physiotherapist, plan):
+    client = with_token(physiotherapist)
+    response = client.post(SESSIONS, session_data(plan, subjective="x" * 10_001), format="json")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert (error["field"], error["code"]) == ("subjective", "max_length")
+    assert error["message"] == "A note is at most 10000 characters (this one has 10001)."
+    assert not TherapySession.objects.exists()
+    response = client.post(SESSIONS, session_data(plan, subjective="x" * 10_000), format="json")
+    assert response.status_code == 201
