@@ -185,6 +185,16 @@ def test_admin_new_version_action(client, superuser, protocol):
     assert protocol.__class__.objects.filter(name=protocol.name, version=2, status="draft").exists()
 
 
+def first_day_session(plan, therapist):
+    return services.log_session(
+        plan=plan,
+        therapist=therapist,
+        logged_by=therapist,
+        date=plan.start_date,
+        duration_minutes=45,
+    )
+
+
 def session_change_data(session, **changes) -> dict:
     """The admin change form of a session as a browser posts it, with changes."""
     data = {
@@ -246,13 +256,7 @@ def test_admin_refuses_a_session_correction_on_the_form_not_with_an_error_page(
 def test_admin_shows_whose_session_and_the_plans_start_as_they_are_not_changed_there(
     client, superuser, plan, physiotherapist, occupational_therapist
 ):
-    session = services.log_session(
-        plan=plan,
-        therapist=physiotherapist,
-        logged_by=physiotherapist,
-        date=plan.start_date,
-        duration_minutes=45,
-    )
+    session = first_day_session(plan, physiotherapist)
     client.force_login(superuser)
     url = reverse("admin:plans_therapysession_change", args=[session.pk])
     form = client.get(url).context["adminform"].form
@@ -270,13 +274,7 @@ def test_admin_shows_whose_session_and_the_plans_start_as_they_are_not_changed_t
 def test_admin_finds_allocations_and_sessions_by_the_therapists_name(
     client, superuser, plan, physiotherapist
 ):
-    services.log_session(
-        plan=plan,
-        therapist=physiotherapist,
-        logged_by=physiotherapist,
-        date=plan.start_date,
-        duration_minutes=45,
-    )
+    first_day_session(plan, physiotherapist)
     client.force_login(superuser)
     surname = physiotherapist.last_name
     allocations = client.get(reverse("admin:plans_sessionallocation_changelist"), {"q": surname})

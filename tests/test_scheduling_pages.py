@@ -493,6 +493,18 @@ def test_clinic_week_lists_each_appointment_apart_with_its_time_first(
     )
 
 
+def change_the_current_mix(plan, physician) -> None:
+    """A physician individualises the current stage: its timetable goes under review
+    (once the transaction's callbacks run)."""
+    plan_services.individualise_stage_mix(
+        stage=plan.stages.get(status="current"),
+        pt_sessions_per_week=3,
+        ot_sessions_per_week=2,
+        reason="Tires quickly",
+        by=physician,
+    )
+
+
 def test_appointments_of_a_plan_awaiting_review_are_marked_in_the_weeks(
     client, plan, physician, front_desk, physiotherapist, django_capture_on_commit_callbacks
 ):
@@ -502,13 +514,7 @@ def test_appointments_of_a_plan_awaiting_review_are_marked_in_the_weeks(
     mine = reverse("scheduling:therapist_week", args=[physiotherapist.pk])
     assert "Under review" not in page(client, front_desk, clinic, **week).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        plan_services.individualise_stage_mix(
-            stage=plan.stages.get(status="current"),
-            pt_sessions_per_week=3,
-            ot_sessions_per_week=2,
-            reason="Tires quickly",
-            by=physician,
-        )
+        change_the_current_mix(plan, physician)
     booked_pt = Appointment.objects.filter(plan=plan, discipline="PT").count()
     patients_week = reverse("scheduling:patient_week", args=[plan.patient_id])
     # A tablet shows no tooltip: each page says what the mark means, once.
@@ -688,13 +694,7 @@ def test_an_appointment_page_links_its_plan_and_says_when_the_plan_is_under_revi
     text = page(client, front_desk, url).content.decode()
     assert f'href="{plan_page}"' not in text and f'href="{timetable}"' in text
     with django_capture_on_commit_callbacks(execute=True):
-        plan_services.individualise_stage_mix(
-            stage=plan.stages.get(status="current"),
-            pt_sessions_per_week=3,
-            ot_sessions_per_week=2,
-            reason="Tires quickly",
-            by=physician,
-        )
+        change_the_current_mix(plan, physician)
     response = page(client, front_desk, url)
     assert response.status_code == 200
     text = response.content.decode()
