@@ -1,7 +1,9 @@
 """Query-string filters of the API lists (django-filter).
 
 Date ranges are `<field>_after` and `<field>_before`, inclusive, e.g.
-`/api/v1/sessions/?date_after=2025-01-06&date_before=2025-01-12`.
+`/api/v1/sessions/?date_after=2025-01-06&date_before=2025-01-12`; `?date=` is one
+day. Each bound is its own filter, so a bad one is refused under its own name
+(django-filter's range filter names both `date`).
 """
 
 import django_filters
@@ -11,6 +13,18 @@ from outcomes.models import Assessment, Goal
 from patients.models import Condition, Patient
 from plans.models import Protocol, RehabPlan, SessionAllocation, TherapySession
 from rehab.models import Discipline
+
+
+def date_range(field: str) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """`<field>_after` and `<field>_before`, both inclusive."""
+    return (
+        django_filters.DateFilter(
+            field_name=field, lookup_expr="gte", label=f"{field} on or after (YYYY-MM-DD)."
+        ),
+        django_filters.DateFilter(
+            field_name=field, lookup_expr="lte", label=f"{field} on or before (YYYY-MM-DD)."
+        ),
+    )
 
 
 class ConditionFilter(django_filters.FilterSet):
@@ -49,7 +63,7 @@ class PlanFilter(django_filters.FilterSet):
         method="filter_discipline",
         label="Plans whose current stage has sessions of this discipline.",
     )
-    start_date = django_filters.DateFromToRangeFilter()
+    start_date_after, start_date_before = date_range("start_date")
 
     class Meta:
         model = RehabPlan
@@ -79,7 +93,7 @@ class PlanFilter(django_filters.FilterSet):
 
 class TherapySessionFilter(django_filters.FilterSet):
     patient = django_filters.NumberFilter(field_name="plan__patient")
-    date = django_filters.DateFromToRangeFilter()
+    date_after, date_before = date_range("date")
     status = django_filters.ChoiceFilter(
         field_name="attendance",
         choices=TherapySession.Attendance.choices,
@@ -94,7 +108,7 @@ class TherapySessionFilter(django_filters.FilterSet):
 class AssessmentFilter(django_filters.FilterSet):
     patient = django_filters.NumberFilter(field_name="plan__patient")
     measure = django_filters.CharFilter(label="The measure's key, e.g. berg.")
-    date = django_filters.DateFromToRangeFilter()
+    date_after, date_before = date_range("date")
 
     class Meta:
         model = Assessment
@@ -103,7 +117,7 @@ class AssessmentFilter(django_filters.FilterSet):
 
 class GoalFilter(django_filters.FilterSet):
     patient = django_filters.NumberFilter(field_name="plan__patient")
-    target_date = django_filters.DateFromToRangeFilter()
+    target_date_after, target_date_before = date_range("target_date")
 
     class Meta:
         model = Goal

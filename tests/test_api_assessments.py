@@ -274,7 +274,7 @@ def test_assessment_filters_and_ordering(physician, physiotherapist, plan, proto
     assert ids({"plan": plan.pk, "measure": "nprs", "ordering": "date"}) == [old.pk, today.pk]
     response = client.get(ASSESSMENTS, {"date_after": "not a date"})
     assert response.status_code == 400
-    assert error_fields(response) == {"date": "invalid"}
+    assert error_fields(response) == {"date_after": "invalid"}
     page = client.get(ASSESSMENTS, {"page_size": 2}).json()
     assert len(page["results"]) == 2 and page["next"]
 

@@ -187,9 +187,11 @@ def test_session_filters(physician, physiotherapist, occupational_therapist, pla
     assert ids({"date_before": since}) == [early.pk]
     assert ids({"status": "cancelled_by_clinic"}) == [ot.pk]
     assert len(ids({"patient": plan.patient_id, "plan": plan.pk})) == 3
+    # One day; and a bad bound is refused under its own name.
+    assert set(ids({"date": TODAY().isoformat()})) == {ot.pk, pt_today.pk}
     response = client.get(SESSIONS, {"date_after": "not a date"})
     assert response.status_code == 400
-    assert error_fields(response) == {"date": "invalid"}
+    assert error_fields(response) == {"date_after": "invalid"}
 
 
 @pytest.mark.django_db
