@@ -249,8 +249,8 @@ class AdvanceStageForm(forms.Form):
         label="Reason",
         required=False,
         help_text=(
-            "Needed when the plan goes back a stage, or moves on before the stage's "
-            "measured exit criteria are met; kept with the stage change."
+            "Needed when the plan goes back a stage, skips one, or moves on before the "
+            "stage's measured exit criteria are met; kept with the stage change."
         ),
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -343,8 +343,9 @@ def advance_stage(
 ) -> PlanStage:
     """Move an active plan to its next stage, or to `to_order`.
 
-    Going back needs a reason; so does moving on before the current stage's
-    measured exit criteria are met (when they are, they are the reason). The
+    Going back needs a reason; so does skipping a stage, and moving on before the
+    current stage's measured exit criteria are met (when they are, they are the
+    reason). The
     plan row is locked so two physicians acting at once cannot both move it: the
     second sees the stage the first chose, and when it says which stage it saw
     (`expected_stage_order`) it is refused instead of moving the plan a second time.
@@ -380,6 +381,18 @@ def advance_stage(
             {
                 "reason": ValidationError(
                     "Say why the plan goes back a stage.", code="reason_required"
+                )
+            }
+        )
+    skipped = [s for s in stages if current.order < s.order < target.order]
+    if skipped and not reason.strip():
+        # A stage skipped is never given: its therapy and its exit criteria with it.
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    "Say why the plan skips %(skipped)s.",
+                    code="reason_required_to_skip",
+                    params={"skipped": ", ".join(f"stage {s.order} ({s.name})" for s in skipped)},
                 )
             }
         )

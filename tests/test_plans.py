@@ -230,6 +230,20 @@ def test_going_back_needs_a_reason(plan, physician):
 
 
 @pytest.mark.django_db
+def test_skipping_a_stage_needs_a_reason(plan, physician):
+    with pytest.raises(ValidationError) as excinfo:
+        services.advance_stage(plan=plan, by=physician, to_order=3)
+    [error] = excinfo.value.error_dict["reason"]
+    assert error.code == "reason_required_to_skip"
+    skipped = plan.stages.get(order=2)
+    assert error.messages == [f"Say why the plan skips stage 2 ({skipped.name})."]
+    assert plan.stages.get(status="current").order == 1
+    stage = services.advance_stage(plan=plan, by=physician, to_order=3, reason="Walking already")
+    assert stage.order == 3
+    assert plan.transitions.order_by("-pk").first().reason == "Walking already"
+
+
+@pytest.mark.django_db
 def test_going_back_with_a_reason_reopens_the_earlier_stage(plan, physician):
     services.advance_stage(plan=plan, by=physician)
     stage = services.advance_stage(plan=plan, by=physician, to_order=1, reason="Fall at home")
