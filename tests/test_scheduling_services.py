@@ -470,6 +470,33 @@ def test_reviews_left_open_by_an_earlier_resume_are_reworded(plan, physician, pr
     assert TimetableReview.objects.get(plan=held).reason == stale
 
 
+def test_appointments_corrected_before_corrections_reached_them_follow_their_sessions(
+    plan, physiotherapist
+):
+    migration = import_module("scheduling.migrations.0003_appointments_follow_their_sessions")
+    today = timezone.localdate()
+    absent = past_appointment(plan, physiotherapist, at(today, 0, 15))
+    services.mark_missed(
+        appointment=absent, status="patient_absent", by=physiotherapist, reason="In radiology"
+    )
+    attended = past_appointment(plan, physiotherapist, at(today, 0, 45))
+    services.mark_attended(
+        appointment=attended, by=physiotherapist, date=today, duration_minutes=45
+    )
+    # As an earlier version left it: the session corrected, the appointment not.
+    TherapySession.objects.filter(appointment=absent).update(attendance="attended")
+    migration.follow_sessions(apps, schema_editor=None)
+    absent.refresh_from_db()
+    attended.refresh_from_db()
+    assert (absent.status, absent.cancellation_reason) == ("attended", "")
+    assert attended.status == "attended"
+    # Every status a session gives its appointment is one the migration knows.
+    assert sorted(migration.ATTENDANCE) == sorted(
+        str(status) for status in services.STATUS_OF_SESSION.values()
+    )
+    assert all(str(a) == str(s) for a, s in services.STATUS_OF_SESSION.items())
+
+
 def test_individualising_the_current_stage_asks_for_a_review(
     plan, physician, front_desk, django_capture_on_commit_callbacks
 ):
