@@ -20,6 +20,9 @@ class ApiTokenAdmin(TokenAdmin):
     list_display_links = None
     list_select_related = ["user"]
     search_fields = ["user__username", "user__first_name", "user__last_name"]
+    search_help_text = (
+        "Username or name. A token is replaced with 'manage.py api_token <username> --reset'."
+    )
 
     @admin.display(description="token ends with")
     def key_ending(self, obj) -> str:

@@ -88,14 +88,17 @@ class PatientForm(forms.ModelForm):
 
 
 class ConditionSelect(forms.Select):
-    """The conditions, each option saying whether it records a spinal-cord level, so
-    the form can show the level and ASIA grade only where they apply."""
+    """The conditions, each option saying whether it records a spinal-cord level and
+    whether it affects a side, so the form can show the level and ASIA grade only
+    where they apply and suggest the side's answer."""
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         condition = getattr(value, "instance", None)
         if condition is not None and condition.has_spinal_level:
             option["attrs"]["data-spinal-level"] = "yes"
+        if condition is not None and condition.has_side:
+            option["attrs"]["data-has-side"] = "yes"
         return option
 
 

@@ -209,11 +209,16 @@ def test_front_desk_sees_the_spinal_cord_fields_only_for_a_spinal_cord_injury(pa
     level.fill("T10")
     page.get_by_label("ASIA impairment grade").select_option("A")
     screenshot(page, "register-spinal-cord-injury")
+    # A spinal cord injury affects no side: the side is answered for the desk.
+    side = page.get_by_label("Affected side")
+    assert side.input_value() == "not_applicable"
     # Another condition has no level: the fields go, and what was typed with them.
     condition.select_option(label="Stroke (cerebral infarction) (I63.9)")
     expect(level).to_be_hidden()
     assert level.input_value() == ""
     assert page.get_by_label("ASIA impairment grade").input_value() == ""
+    # A stroke affects a side: the desk chooses which.
+    assert side.input_value() == ""
 
 
 @pytest.mark.parametrize(

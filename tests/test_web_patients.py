@@ -331,6 +331,10 @@ def test_register_page_marks_the_conditions_that_record_a_spinal_cord_level(
     assert re.search(rf'<option value="{spinal_cord_injury.pk}"[^>]*data-spinal-level="yes"', html)
     stroke_option = re.search(rf'<option value="{stroke.pk}"[^>]*>', html).group(0)
     assert "data-spinal-level" not in stroke_option
+    # And which affect a side, so the form answers "Not applicable" for the others.
+    assert 'data-has-side="yes"' in stroke_option
+    spinal_option = re.search(rf'<option value="{spinal_cord_injury.pk}"[^>]*>', html).group(0)
+    assert "data-has-side" not in spinal_option
     # The script hides the level and grade unless such a condition is chosen.
     assert 'class="row spinal-cord-fields"' in html
     assert "rehab/diagnosis-form.js" in html

@@ -1,15 +1,17 @@
 // Show the spinal-cord level and ASIA grade only for a condition that records them
-// (the server refuses them for any other). Without this script every field shows.
+// (the server refuses them for any other), and answer "Not applicable" for the side
+// of a condition that affects none. Without this script every field shows.
 document.querySelectorAll('select[name$="-condition"]').forEach(function (select) {
-  var fields = select.closest("fieldset").querySelector(".spinal-cord-fields");
-  if (!fields) { return; }
-  var inputs = fields.querySelectorAll("input, select");
-  function recordsLevel() {
-    var chosen = select.options[select.selectedIndex];
-    return Boolean(chosen && chosen.dataset.spinalLevel);
+  var card = select.closest("fieldset");
+  var fields = card.querySelector(".spinal-cord-fields");
+  var side = card.querySelector('select[name$="-affected_side"]');
+  var inputs = fields ? fields.querySelectorAll("input, select") : [];
+  function chosen() {
+    return select.options[select.selectedIndex] || { dataset: {} };
   }
-  function update(clearHidden) {
-    var show = recordsLevel();
+  function updateLevel(clearHidden) {
+    if (!fields) { return; }
+    var show = Boolean(chosen().dataset.spinalLevel);
     if (!show && !clearHidden) {
       // A level already typed in, or refused by the server, stays in sight.
       show = Array.prototype.some.call(inputs, function (input) {
@@ -21,6 +23,12 @@ document.querySelectorAll('select[name$="-condition"]').forEach(function (select
     }
     fields.hidden = !show;
   }
-  select.addEventListener("change", function () { update(true); });
-  update(false);
+  function updateSide() {
+    if (!side || !select.value) { return; }
+    var hasSide = Boolean(chosen().dataset.hasSide);
+    if (!hasSide && side.value === "") { side.value = "not_applicable"; }
+    if (hasSide && side.value === "not_applicable") { side.value = ""; }
+  }
+  select.addEventListener("change", function () { updateLevel(true); updateSide(); });
+  updateLevel(false);
 });
