@@ -632,20 +632,24 @@ class GoalViewSet(viewsets.ReadOnlyModelViewSet):
 class ApiIndex(APIView):
     """Where each list of the API is, and its documentation."""
 
+    ADDRESSES = {
+        "documentation": "api:docs",
+        "schema": "api:schema",
+        "token": "api:token",
+        "fhir": "fhir:metadata",
+        "patients": "api:patient-list",
+        "conditions": "api:condition-list",
+        "protocols": "api:protocol-list",
+        "plans": "api:plan-list",
+        "sessions": "api:session-list",
+        "assessments": "api:assessment-list",
+        "goals": "api:goal-list",
+    }
+
     @extend_schema(exclude=True)
     def get(self, request):
-        lists = ["patients", "conditions", "protocols", "plans", "sessions", "assessments", "goals"]
         return Response(
-            {
-                "documentation": request.build_absolute_uri(reverse("api:docs")),
-                "schema": request.build_absolute_uri(reverse("api:schema")),
-                "token": request.build_absolute_uri(reverse("api:token")),
-                "fhir": request.build_absolute_uri(reverse("fhir:metadata")),
-                **{
-                    name: request.build_absolute_uri(reverse(f"api:{name[:-1]}-list"))
-                    for name in lists
-                },
-            }
+            {name: request.build_absolute_uri(reverse(url)) for name, url in self.ADDRESSES.items()}
         )
 
 

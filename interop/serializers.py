@@ -56,9 +56,9 @@ class RefusesWhatItCannotSet:
         if hasattr(data, "keys"):
             errors = {}
             for name in data:
-                field = self.fields.get(name)
                 if name in FORM_INPUT:
                     continue
+                field = self.fields.get(name)
                 if field is None:
                     errors[name] = [
                         serializers.ErrorDetail(
