@@ -62,6 +62,10 @@ class UserAdmin(NeverDeletedAdmin, DjangoUserAdmin):
             may_have_duplicates = True
         return queryset, may_have_duplicates
 
+    @admin.display(description="role")
+    def role_label(self, obj):
+        return obj.role_label
+
 
 # Staff pickers in admin (the field's name) and the roles they offer.
 STAFF_PICKERS = {
@@ -82,7 +86,3 @@ class RoleGroupAdmin(GroupAdmin):
         if obj is not None and obj.name in Role.values:
             return False
         return super().has_delete_permission(request, obj)
-
-    @admin.display(description="role")
-    def role_label(self, obj):
-        return obj.role_label

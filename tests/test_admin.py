@@ -312,6 +312,8 @@ def test_admin_keeps_staff_conditions_and_role_groups(client, superuser, physiot
     from django.contrib.auth.models import Group
 
     client.force_login(superuser)
+    staff = client.get(reverse("admin:rehab_user_changelist")).content.decode()
+    assert "<span>Role</span>" in staff and "Physiotherapist" in staff
     response = client.post(
         reverse("admin:rehab_user_delete", args=[physiotherapist.pk]), {"post": "yes"}, follow=True
     )
