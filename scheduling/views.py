@@ -268,6 +268,7 @@ def appointment_detail(request, pk: int):
             "can_mark_missed": access.can_mark_missed(user, appointment) and appointment.is_booked,
             "can_mark_attended": access.can_mark_attended(user, appointment)
             and appointment.is_booked
+            and appointment.plan.is_active
             and appointment.local_start.date() <= timezone.localdate(),
             "can_mark_absent": appointment.local_start.date() <= timezone.localdate(),
             "can_view_timetable": access.can_view_plan_timetable(user, appointment.plan),

@@ -717,3 +717,22 @@ def test_a_proposed_rows_weekday_follows_the_date_typed():
     assert ProposedRowForm(data={"date": "2026-12-15"}).weekday == "Tuesday"
     assert ProposedRowForm(data={"date": "15/12/2026"}).weekday == ""
     assert ProposedRowForm(initial={"date": datetime.date(2026, 12, 14)}).weekday == "Monday"
+
+
+def test_an_appointment_of_a_plan_on_hold_offers_no_session_to_log(
+    client, plan, physician, physiotherapist
+):
+    appointment = past_appointment(plan, physiotherapist, at(timezone.localdate(), 23, 30))
+    plan_services.change_plan_status(
+        plan=plan, status="on_hold", by=physician, reason="In hospital"
+    )
+    attended = reverse("scheduling:appointment_attended", args=[appointment.pk])
+    worklist = page(client, physiotherapist, reverse("home")).content.decode()
+    assert "Plan on hold: no session to log" in worklist
+    assert attended not in worklist
+    detail = reverse("scheduling:appointment_detail", args=[appointment.pk])
+    text = page(client, physiotherapist, detail).content.decode()
+    assert '<span class="badge text-bg-secondary">On hold</span>' in text
+    assert attended not in text
+    # Absent or cancelled can still be said: the timetable keeps what happened.
+    assert "Patient absent" in text
