@@ -438,3 +438,20 @@ def test_session_pages_send_an_anonymous_visitor_to_sign_in(client, plan, physio
         assert response.status_code == 302
         assert response.url.startswith(reverse("login"))
     assert TherapySession.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_same_session_posted_twice_is_refused_next_to_its_start_time(
+    client, plan, physiotherapist
+):
+    client.force_login(physiotherapist)
+    assert client.post(log_url(plan), session_post()).status_code == 302
+    response = client.post(log_url(plan), session_post())
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert any(
+        "has already logged a session with this patient on" in error
+        for error in form.errors["start_time"]
+    )
+    assert "Nothing was saved. Please correct the marked fields." in response.content.decode()
+    assert TherapySession.objects.count() == 1
