@@ -27,6 +27,15 @@ def date_range(field: str) -> tuple[django_filters.DateFilter, django_filters.Da
     )
 
 
+def discipline_filter(**kwargs) -> django_filters.ChoiceFilter:
+    """PT or OT; any other value is refused saying which two there are."""
+    return django_filters.ChoiceFilter(
+        choices=Discipline.choices,
+        error_messages={"invalid_choice": "Choose PT or OT (in capitals), not %(value)s."},
+        **kwargs,
+    )
+
+
 class ConditionFilter(django_filters.FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
 
@@ -58,8 +67,7 @@ class PlanFilter(django_filters.FilterSet):
     therapist = django_filters.NumberFilter(
         method="filter_therapist", label="Plans with this therapist allocated to any stage."
     )
-    discipline = django_filters.ChoiceFilter(
-        choices=Discipline.choices,
+    discipline = discipline_filter(
         method="filter_discipline",
         label="Plans whose current stage has sessions of this discipline.",
     )
@@ -93,6 +101,7 @@ class PlanFilter(django_filters.FilterSet):
 
 class TherapySessionFilter(django_filters.FilterSet):
     patient = django_filters.NumberFilter(field_name="plan__patient")
+    discipline = discipline_filter()
     date_after, date_before = date_range("date")
     status = django_filters.ChoiceFilter(
         field_name="attendance",
@@ -117,6 +126,7 @@ class AssessmentFilter(django_filters.FilterSet):
 
 class GoalFilter(django_filters.FilterSet):
     patient = django_filters.NumberFilter(field_name="plan__patient")
+    discipline = discipline_filter()
     target_date_after, target_date_before = date_range("target_date")
 
     class Meta:

@@ -192,6 +192,9 @@ def test_session_filters(physician, physiotherapist, occupational_therapist, pla
     response = client.get(SESSIONS, {"date_after": "not a date"})
     assert response.status_code == 400
     assert error_fields(response) == {"date_after": "invalid"}
+    response = client.get(SESSIONS, {"discipline": "pt"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == "Choose PT or OT (in capitals), not pt."
 
 
 @pytest.mark.django_db
