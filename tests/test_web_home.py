@@ -1,6 +1,7 @@
 """The therapists' worklist and the physician's home page."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -559,3 +560,15 @@ def test_home_is_read_only(client, request, persona):
     client.force_login(request.getfixturevalue(persona))
     assert client.post(HOME).status_code == 405
     assert not TherapySession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_menu_says_which_page_is_open(client, physician):
+    client.force_login(physician)
+    home = client.get(reverse("home")).content.decode()
+    assert re.search(r'href="/"\s+aria-current="page">Home<', home)
+    patients = client.get(reverse("patients:list")).content.decode()
+    assert re.search(r'href="/patients/"\s+aria-current="page">Patients<', patients)
+    assert patients.count('aria-current="page"') == 1
+    protocols = client.get(reverse("plans:protocol_list")).content.decode()
+    assert re.search(r'href="/protocols/"\s+aria-current="page">Protocols<', protocols)

@@ -26,7 +26,7 @@ register = template.Library()
 
 BOTH_COLOUR = "#444"
 CRITERION_COLOUR = "#1a7f37"  # green: the score that lets the plan move on
-STAGE_COLOUR = "#888"
+STAGE_COLOUR = "#6c757d"  # grey that small labels can be read in (4.7:1)
 MCID_FILL = "#999"
 
 

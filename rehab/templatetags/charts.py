@@ -30,7 +30,7 @@ def format_html(format_string: str, *args, **kwargs) -> str:
 
 
 PT_COLOUR = "#1f6fb2"  # blue: physiotherapy
-OT_COLOUR = "#c2571a"  # orange: occupational therapy
+OT_COLOUR = "#b34f17"  # orange: occupational therapy
 PROTOCOL_COLOUR = "#222"
 GRID_COLOUR = "#ddd"
 
