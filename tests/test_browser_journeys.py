@@ -179,6 +179,8 @@ def test_a_missing_score_is_shown_beside_its_row_of_buttons(page, demo_clinic):
     page.goto(f"/plans/{plan.pk}/assessments/new/nprs/")
     page.get_by_role("button", name="Save the assessment").click()
     expect(page.get_by_text("Some items need another look")).to_be_visible()
+    # The page opens on its summary of what went wrong, for the keyboard and screen readers.
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "alert"
     expect(page.get_by_text(re.compile(r"Pain now .*: choose a score\."))).to_be_visible()
     screenshot(page, "assessment-missing-score")
 
