@@ -225,6 +225,12 @@ class Appointment(models.Model):
         return timezone.localtime(self.end)
 
 
+class TimetableReviewQuerySet(models.QuerySet):
+    def waiting(self):
+        """Reviews not yet confirmed or dismissed (one a plan at most)."""
+        return self.filter(resolved_at__isnull=True)
+
+
 class TimetableReview(models.Model):
     """A plan whose mix or status moved after its timetable was booked: its future
     appointments wait for a physician or the front desk to confirm the change."""
@@ -240,6 +246,8 @@ class TimetableReview(models.Model):
         blank=True,
         related_name="+",
     )
+
+    objects = TimetableReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at"]

@@ -227,7 +227,7 @@ class Day:
 def marking_review(appointments):
     """Each appointment with `plan_under_review`: its plan has a timetable review
     waiting (its mix, therapist or status moved), so a booked one may yet move or go."""
-    open_review = TimetableReview.objects.filter(plan=OuterRef("plan_id"), resolved_at__isnull=True)
+    open_review = TimetableReview.objects.waiting().filter(plan=OuterRef("plan_id"))
     return appointments.annotate(plan_under_review=Exists(open_review))
 
 

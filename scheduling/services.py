@@ -520,7 +520,7 @@ def request_review(*, plan: RehabPlan, reason: str) -> TimetableReview | None:
     """Flag a plan whose future appointments no longer match it (nothing is changed yet)."""
     if not timetable_is_stale(plan, timezone.now()):
         return None
-    review = TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).first()
+    review = TimetableReview.objects.waiting().filter(plan=plan).first()
     if review is None:
         review = TimetableReview.objects.create(plan=plan, reason=reason[:200])
     else:
@@ -612,7 +612,7 @@ def apply_review(*, plan: RehabPlan, by, fingerprint: str, now=None) -> ReviewDi
     stage = plan.current_stage
     # The reason the review was asked for (a new mix, a new therapist, a hold), as
     # the flag said it; a review opened by hand falls back to what changed.
-    review = TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).first()
+    review = TimetableReview.objects.waiting().filter(plan=plan).first()
     if review is not None:
         reason = f"Timetable review: {review.reason}"
     elif stage and plan.is_active:
@@ -638,9 +638,7 @@ def apply_review(*, plan: RehabPlan, by, fingerprint: str, now=None) -> ReviewDi
             by=by,
             now=now,
         )
-    TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).update(
-        resolved_at=now, resolved_by=by
-    )
+    TimetableReview.objects.waiting().filter(plan=plan).update(resolved_at=now, resolved_by=by)
     return diff
 
 
@@ -661,8 +659,10 @@ def review_after_resume(*, plan: RehabPlan, by) -> TimetableReview | None:
 @transaction.atomic
 def dismiss_review(*, plan: RehabPlan, by, now=None) -> int:
     """Close a plan's open review without changing the timetable."""
-    return TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).update(
-        resolved_at=now or timezone.now(), resolved_by=by
+    return (
+        TimetableReview.objects.waiting()
+        .filter(plan=plan)
+        .update(resolved_at=now or timezone.now(), resolved_by=by)
     )
 
 

@@ -161,7 +161,7 @@ def plan_timetable(request, pk: int):
             "formset": formset,
             "names": _therapist_names(plan),
             "upcoming": upcoming,
-            "review": TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).first(),
+            "review": TimetableReview.objects.waiting().filter(plan=plan).first(),
         },
     )
 
@@ -202,7 +202,7 @@ def plan_review(request, pk: int):
             "diff": diff,
             "names": _therapist_names(plan),
             "error": error,
-            "review": TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).first(),
+            "review": TimetableReview.objects.waiting().filter(plan=plan).first(),
         },
         status=409 if error else 200,
     )
@@ -276,9 +276,7 @@ def appointment_detail(request, pk: int):
             "can_book": access.can_book(user),
             # A booked appointment of a plan that changed may move or go at the review.
             "review": appointment.is_booked
-            and TimetableReview.objects.filter(
-                plan_id=appointment.plan_id, resolved_at__isnull=True
-            ).first(),
+            and TimetableReview.objects.waiting().filter(plan_id=appointment.plan_id).first(),
             "next_url": next_url,
         },
     )

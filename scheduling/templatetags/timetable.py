@@ -43,7 +43,7 @@ def plan_timetable_panel(context, plan):
     return {
         "plan": plan,
         "can_book": access.can_book(user),
-        "review": TimetableReview.objects.filter(plan=plan, resolved_at__isnull=True).first(),
+        "review": TimetableReview.objects.waiting().filter(plan=plan).first(),
         "upcoming": upcoming[: selectors.UPCOMING_SHOWN],
         "weeks": selectors.timetable_weeks(plan, weeks, appointments),
         "this_week": this_week,
@@ -109,7 +109,7 @@ def patient_timetable_panel(context, patient):
     can_book = access.can_book(user)
     running = []
     if can_book:
-        open_review = TimetableReview.objects.filter(plan=OuterRef("pk"), resolved_at__isnull=True)
+        open_review = TimetableReview.objects.waiting().filter(plan=OuterRef("pk"))
         running = list(
             RehabPlan.objects.filter(patient=patient, status=RehabPlan.Status.ACTIVE)
             .select_related("protocol")
